@@ -1,0 +1,44 @@
+"""seqzoo: a zoo of pretrained recurrent sequence models for Keras 3.
+
+Example:
+>>> import seqzoo
+>>> seqzoo.list_models("*lstm*")
+>>> seqzoo.load("names-lstm").predict_next("Joh")
+"""
+from seqzoo.card import ModelCard
+from seqzoo.errors import (
+    DatasetError,
+    InputError,
+    PresetError,
+    SeqzooError,
+    UnknownModelError,
+)
+from seqzoo.loading import build, load
+from seqzoo.registry import info, list_models, register
+
+__version__ = "0.1.0"
+
+_LAZY_MODULES = {"datasets", "layers", "models"}
+_LAZY_CLASSES = {
+    "CharLM": "seqzoo.models.char_lm",
+    "TextClassifier": "seqzoo.models.text_classifier",
+    "Forecaster": "seqzoo.models.forecaster",
+}
+
+
+def __getattr__(name: str):
+    # TensorFlow loads only when a model is needed, so `seqzoo list` stays fast.
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"seqzoo.{name}")
+    if name in _LAZY_CLASSES:
+        return getattr(importlib.import_module(_LAZY_CLASSES[name]), name)
+    raise AttributeError(f"module 'seqzoo' has no attribute {name!r}")
+
+
+__all__ = [
+    "CharLM", "DatasetError", "Forecaster", "InputError", "ModelCard", "PresetError",
+    "SeqzooError", "TextClassifier", "UnknownModelError", "build", "info", "list_models",
+    "load", "register", "__version__",
+]

@@ -1,0 +1,160 @@
+"""The `seqzoo` command line: list, info, predict, generate, demo, train and data."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from seqzoo.errors import SeqzooError
+
+DEMO_PROMPTS = {
+    "char_lm": "Joh",
+    "text_classification": ["This movie is absolutely fantastic!", "A dull, lifeless mess."],
+}
+
+
+def _quiet_tensorflow() -> None:
+    # Set before TensorFlow is imported: a CLI user wants results, not C++ logs.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def cmd_list(args) -> int:
+    import seqzoo
+
+    for name in seqzoo.list_models(args.pattern, task=args.task):
+        card = seqzoo.info(name)
+        headline = card.headline
+        figure = f"{card.headline_metric}={headline['value']:.4g}" if headline else ""
+        print(f"{name:24s} {card.task:20s} {card.architecture:10s} {card.num_params:>10,d}  {figure}")
+    return 0
+
+
+def cmd_info(args) -> int:
+    import seqzoo
+
+    print(seqzoo.info(args.name))
+    return 0
+
+
+def cmd_predict(args) -> int:
+    import seqzoo
+
+    model = seqzoo.load(args.name)
+    for text in args.texts:
+        if model.task_name == "char_lm":
+            answers = ", ".join(f"{c!r} {p:.3f}" for c, p in model.predict_next(text, k=args.k))
+            print(f"{text!r} -> {answers}")
+        elif model.task_name == "text_classification":
+            label, probability = model.classify([text])[0]
+            print(f"{label}\t{probability:.3f}\t{text}")
+        else:
+            raise SeqzooError(f"`predict` does not apply to {args.name!r}; use `seqzoo forecast`.")
+    return 0
+
+
+def cmd_generate(args) -> int:
+    import seqzoo
+
+    model = seqzoo.load(args.name)
+    if model.task_name != "char_lm":
+        raise SeqzooError(f"{args.name!r} is a {model.task_name} model; generation needs a char_lm.")
+    print(args.prompt, end="", flush=True)
+    for piece in model.stream(args.prompt, max_length=args.length, temperature=args.temperature,
+                              top_k=args.top_k, top_p=args.top_p, seed=args.seed):
+        print(piece, end="", flush=True)
+    print()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    import seqzoo
+
+    names = seqzoo.list_models()
+    if not names:
+        raise SeqzooError("The zoo is empty: no presets were found.")
+    for name in names:
+        model = seqzoo.load(name)
+        card = model.card
+        print(f"== {name} ({card.task}, {card.architecture}) ==")
+        prompt = card.extra.get("demo_prompt", DEMO_PROMPTS.get(card.task))
+        if card.task == "char_lm":
+            nexts = ", ".join(f"{c!r} {p:.2f}" for c, p in model.predict_next(prompt, k=3))
+            print(f"  next after {prompt!r}: {nexts}")
+            length = card.extra.get("demo_length", 20)
+            print(f"  generated: {model.generate(prompt, max_length=length, temperature=0.8, seed=0)!r}")
+        elif card.task == "text_classification":
+            for text, (label, p) in zip(prompt, model.classify(prompt)):
+                print(f"  {label} {p:.2f}  {text}")
+        elif card.task == "forecasting":
+            print(model.demo())
+    return 0
+
+
+def cmd_train(args) -> int:
+    from seqzoo.recipes import run_recipe
+
+    run_recipe(args.name, out=args.out, epochs=args.epochs, seed=args.seed)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="seqzoo", description="A zoo of pretrained recurrent models.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", help="list the zoo's models")
+    p.add_argument("pattern", nargs="?", help='shell wildcards, such as "*lstm*"')
+    p.add_argument("--task", help="char_lm, text_classification or forecasting")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("info", help="show a model card")
+    p.add_argument("name")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("predict", help="next characters (char LMs) or labels (classifiers)")
+    p.add_argument("name")
+    p.add_argument("texts", nargs="+")
+    p.add_argument("-k", type=int, default=5, help="answers per text (char LMs)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("generate", help="generate text with a char LM, streamed")
+    p.add_argument("name")
+    p.add_argument("--prompt", default="")
+    p.add_argument("--length", type=int, default=200)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--top-k", type=int)
+    p.add_argument("--top-p", type=float)
+    p.add_argument("--seed", type=int)
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("demo", help="run every pretrained model on a short example")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("train", help="retrain a zoo entry from its recipe")
+    p.add_argument("name")
+    p.add_argument("--out", required=True)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_train)
+
+    from seqzoo.datasets.cli import add_data_commands
+
+    add_data_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; errors print one line and exit with status 2."""
+    _quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SeqzooError as error:
+        print(f"seqzoo: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Checks a serialised Keras config before anything in it is deserialised.
+
+Keras' safe mode blocks lambdas, but configs have also been used to import
+arbitrary modules and call helper functions. seqzoo accepts only registered
+seqzoo classes and Keras' own layers, initializers, regularizers and dtypes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from seqzoo.errors import PresetError
+
+_FORBIDDEN_CLASSES = {"Lambda", "TFSMLayer", "function", "__lambda__", "TorchModuleWrapper"}
+_KERAS_MODULES = (
+    "keras.layers", "keras.initializers", "keras.regularizers", "keras.constraints",
+    "keras.activations",
+)
+_KERAS_CLASSES = {("keras", "DTypePolicy"), ("keras", "FloatDTypePolicy"), ("keras", "Sequential"),
+                  ("keras", "Functional"), ("keras", "Model")}
+
+
+def check_config(config: Any, *, source: str) -> None:
+    """Raise `PresetError` if `config` names anything outside the allowed classes.
+
+    Args:
+        config: A config as written by `keras.saving.serialize_keras_object`.
+        source: The file it came from, named in the error.
+
+    Example:
+    >>> check_config({"module": "os", "class_name": "system"}, source="config.json")
+    Traceback (most recent call last):
+    PresetError: ...
+    """
+    if isinstance(config, dict):
+        if "class_name" in config:
+            _check_object(config, source)
+        for value in config.values():
+            check_config(value, source=source)
+    elif isinstance(config, list | tuple):
+        for value in config:
+            check_config(value, source=source)
+
+
+def _check_object(config: dict, source: str) -> None:
+    class_name = config.get("class_name")
+    module = config.get("module")
+    registered = config.get("registered_name")
+    if not isinstance(class_name, str) or class_name in _FORBIDDEN_CLASSES:
+        raise PresetError(f"{source}: refusing to load {class_name!r}; it could run code.")
+    if registered and registered != class_name:
+        # A class registered with Keras' serialization registry, such as "seqzoo>CharLM".
+        if not registered.startswith("seqzoo>") or keras.saving.get_registered_object(registered) is None:
+            raise PresetError(f"{source}: {registered!r} is not a registered seqzoo class.")
+        return
+    if (module, class_name) in _KERAS_CLASSES:
+        return
+    if module is None and any(
+        hasattr(getattr(keras, m.split(".")[1]), class_name) for m in _KERAS_MODULES
+    ):
+        return
+    if not isinstance(module, str) or not any(
+        module == m or module.startswith(m + ".") for m in _KERAS_MODULES
+    ):
+        raise PresetError(
+            f"{source}: refusing to import {class_name!r} from module {module!r}; "
+            "only seqzoo classes and Keras layers are allowed."
+        )

@@ -1,0 +1,94 @@
+"""`seqzoo.load` and `seqzoo.build`: task models from the zoo, a directory, or hyper-parameters."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from seqzoo.card import CARD_FILE
+from seqzoo.errors import InputError, SeqzooError, UnknownModelError
+from seqzoo.registry import TASKS, get_entry
+
+
+def _task_classes() -> dict:
+    from seqzoo.models.char_lm import CharLM
+
+    classes = {CharLM.task_name: CharLM}
+    try:
+        from seqzoo.models.text_classifier import TextClassifier
+
+        classes[TextClassifier.task_name] = TextClassifier
+    except ImportError:
+        pass
+    try:
+        from seqzoo.models.forecaster import Forecaster
+
+        classes[Forecaster.task_name] = Forecaster
+    except ImportError:
+        pass
+    return classes
+
+
+def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: bool = True,
+         labels: list[str] | None = None):
+    """A task model from the zoo or from a preset directory.
+
+    Nothing is downloaded: built-in presets ship with the package. Every file
+    is checked against the sha256 in its card before it is read.
+
+    Args:
+        name_or_path: A zoo name (see `list_models`) or a preset directory.
+        num_classes: For classifiers: a new, freshly initialised head with
+            this many classes (the tokenizer and backbone stay pretrained).
+        weights: False builds the same architecture and tokenizer, untrained.
+        labels: Names of the new classes (with `num_classes`).
+
+    Example:
+    >>> lm = seqzoo.load("names-lstm")
+    >>> lm.predict_next("Joh")[0][0]
+    'n'
+    """
+    from seqzoo.presets import load_preset
+
+    path = Path(name_or_path)
+    if isinstance(name_or_path, str | Path) and (path / CARD_FILE).is_file():
+        model = load_preset(path, weights=weights)
+    else:
+        if not isinstance(name_or_path, str):
+            raise InputError(f"Expected a model name or a directory, got {type(name_or_path).__name__}.")
+        try:
+            entry = get_entry(name_or_path)
+        except UnknownModelError:
+            if path.exists():
+                raise SeqzooError(f"{path} is not a preset directory (it has no {CARD_FILE}).") from None
+            raise
+        if entry.preset is not None:
+            model = load_preset(entry.preset, weights=weights)
+        elif weights:
+            raise SeqzooError(f"{entry.name!r} has no pretrained weights; use weights=False.")
+        else:
+            model = entry.builder()
+            model.card = entry.card
+    if num_classes is not None or labels is not None:
+        if not hasattr(model, "with_new_head"):
+            raise InputError(f"num_classes/labels apply to classifiers, not to a {model.task_name} model.")
+        model = model.with_new_head(num_classes=num_classes, labels=labels)
+    return model
+
+
+def build(architecture: str, task: str, **hparams):
+    """An untrained task model.
+
+    Args:
+        architecture: "simple_rnn", "lstm" or "gru".
+        task: "char_lm", "text_classification" or "forecasting".
+        **hparams: hidden_size, num_layers, bidirectional, dropout,
+            embedding_dim, and what the task's preprocessing needs (for
+            example `vocabulary` or `texts` to learn it from).
+
+    Example:
+    >>> lm = seqzoo.build("gru", "char_lm", hidden_size=64, num_layers=2, texts=names)
+    >>> lm.fit(names, epochs=3)
+    """
+    classes = _task_classes()
+    if task not in classes:
+        raise InputError(f"Unknown task {task!r}; choose one of {list(TASKS)}.")
+    return classes[task].create(architecture, **hparams)

@@ -1,0 +1,147 @@
+"""The recurrent network shared by every task: embedding or features -> stacked RNN."""
+from __future__ import annotations
+
+import keras
+
+from seqzoo.errors import InputError
+
+ARCHITECTURES = {
+    "simple_rnn": keras.layers.SimpleRNN,
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+}
+
+
+def recurrent_layer(architecture: str, units: int, *, return_sequences: bool, name: str):
+    """One recurrent layer of `architecture` that also returns its final state.
+
+    Args:
+        architecture: "simple_rnn", "lstm" or "gru".
+        units: The hidden size.
+        return_sequences: Output every step, or only the last.
+        name: The layer name.
+
+    Example:
+    >>> recurrent_layer("gru", 8, return_sequences=True, name="gru_0").units
+    8
+    """
+    if architecture not in ARCHITECTURES:
+        raise InputError(
+            f"Unknown architecture {architecture!r}; choose one of {sorted(ARCHITECTURES)}."
+        )
+    return ARCHITECTURES[architecture](
+        units, return_sequences=return_sequences, return_state=True, name=name
+    )
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class RecurrentBackbone(keras.Model):
+    """Token ids (or feature vectors) -> hidden states of a stacked RNN.
+
+    Each recurrent layer returns its final state as well, so tasks can run
+    the layers step by step (generation) or chunk by chunk (long texts).
+
+    Args:
+        architecture: "simple_rnn", "lstm" or "gru".
+        vocabulary_size: Number of token ids; None for real-valued features.
+        feature_dim: Number of input features when `vocabulary_size` is None.
+        embedding_dim: Size of the token embedding.
+        hidden_size: Units per recurrent layer (per direction).
+        num_layers: Stacked recurrent layers.
+        bidirectional: Read the sequence in both directions.
+        dropout: Dropout rate on the embedding and between layers.
+        return_sequences: Output every step ([B, T, H]) or the last one ([B, H]).
+
+    Example:
+    >>> backbone = RecurrentBackbone("lstm", vocabulary_size=40, hidden_size=16)
+    >>> backbone(np.ones((2, 5), "int32")).shape
+    (2, 5, 16)
+    """
+
+    def __init__(
+        self,
+        architecture: str = "lstm",
+        vocabulary_size: int | None = None,
+        feature_dim: int | None = None,
+        embedding_dim: int = 64,
+        hidden_size: int = 256,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        return_sequences: bool = True,
+        **kwargs,
+    ):
+        if (vocabulary_size is None) == (feature_dim is None):
+            raise InputError("Give exactly one of vocabulary_size (tokens) or feature_dim (features).")
+        if num_layers < 1 or hidden_size < 1:
+            raise InputError("num_layers and hidden_size must be at least 1.")
+        if not 0.0 <= dropout < 1.0:
+            raise InputError(f"dropout must be in [0, 1), got {dropout}.")
+        # === Layers ===
+        if vocabulary_size is not None:
+            self.token_embedding = keras.layers.Embedding(
+                vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding"
+            )
+        else:
+            self.token_embedding = None
+        self.recurrent_layers = []
+        for i in range(num_layers):
+            last = i == num_layers - 1
+            layer = recurrent_layer(
+                architecture, hidden_size,
+                return_sequences=return_sequences or not last, name=f"{architecture}_{i}",
+            )
+            if bidirectional:
+                layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
+            self.recurrent_layers.append(layer)
+        self.dropout_layer = keras.layers.Dropout(dropout, name="dropout") if dropout else None
+
+        # === Functional Model ===
+        if vocabulary_size is not None:
+            inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+            x = self.token_embedding(inputs)
+        else:
+            inputs = keras.Input(shape=(None, feature_dim), dtype="float32", name="features")
+            x = inputs
+        for layer in self.recurrent_layers:
+            if self.dropout_layer is not None:
+                x = self.dropout_layer(x)
+            x = layer(x)[0]
+        if self.dropout_layer is not None:
+            x = self.dropout_layer(x)
+        super().__init__(inputs=inputs, outputs=x, **kwargs)
+
+        # === Config ===
+        self.architecture = architecture
+        self.vocabulary_size = vocabulary_size
+        self.feature_dim = feature_dim
+        self.embedding_dim = embedding_dim
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.return_sequences = return_sequences
+
+    @property
+    def output_size(self) -> int:
+        """Size of the last axis of the output."""
+        return self.hidden_size * (2 if self.bidirectional else 1)
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "architecture": self.architecture,
+            "vocabulary_size": self.vocabulary_size,
+            "feature_dim": self.feature_dim,
+            "embedding_dim": self.embedding_dim,
+            "hidden_size": self.hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+            "return_sequences": self.return_sequences,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,124 @@
+"""The base class of task models: backbone + head + preprocessor, raw data in."""
+from __future__ import annotations
+
+from typing import ClassVar
+
+import keras
+import tensorflow as tf
+
+from seqzoo.errors import InputError
+
+
+class Task(keras.Model):
+    """A functional model of token ids whose `fit`, `evaluate` and `predict` take raw data.
+
+    The preprocessor turns raw inputs into (x, y, sample_weight) batches in a
+    `tf.data` pipeline, so the network itself runs on ids and exports cleanly.
+    Set `task.preprocessor = None` to feed ids directly.
+
+    Subclasses set `task_name`, build their graph, and implement `create` and
+    `predict`.
+    """
+
+    task_name: ClassVar[str] = ""
+    default_batch_size: ClassVar[int] = 32
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.card = None  # Set by seqzoo.load: the ModelCard of the preset.
+
+    @classmethod
+    def create(cls, architecture: str, **hparams) -> "Task":
+        """An untrained model of `architecture` with these hyper-parameters."""
+        raise NotImplementedError
+
+    # === Training defaults ===
+    def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
+        """Compile with the task's defaults for every argument left as "auto"."""
+        defaults = self.default_compile_arguments()
+        super().compile(
+            optimizer=defaults["optimizer"] if optimizer == "auto" else optimizer,
+            loss=defaults["loss"] if loss == "auto" else loss,
+            metrics=defaults["metrics"] if metrics == "auto" else metrics,
+            **kwargs,
+        )
+
+    def default_compile_arguments(self) -> dict:
+        return {"optimizer": keras.optimizers.Adam(1e-3), "loss": None, "metrics": None}
+
+    # === Raw data in ===
+    def _as_dataset(self, x, y=None, *, batch_size=None, shuffle=False, seed=0):
+        if self.preprocessor is None:
+            return None
+        batch_size = batch_size or self.default_batch_size
+        if isinstance(x, tf.data.Dataset):
+            if y is not None:
+                raise InputError("Pass labels inside the tf.data.Dataset, not as `y`.")
+            return self.preprocessor.map_dataset(x, batch_size=batch_size)
+        return self.preprocessor.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+
+    def fit(self, x=None, y=None, *, batch_size=None, validation_data=None, shuffle=True, seed=0, **kwargs):
+        """Train on raw data (see the task's docstring), or on ids when the preprocessor is None."""
+        if not self.compiled:
+            self.compile()
+        dataset = self._as_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
+        if dataset is None:
+            return super().fit(x, y, batch_size=batch_size, validation_data=validation_data, shuffle=shuffle, **kwargs)
+        if validation_data is not None:
+            vx, vy = _unpack(validation_data)
+            validation_data = self._as_dataset(vx, vy, batch_size=batch_size)
+        # The dataset is already shuffled; Keras would warn that it cannot shuffle it.
+        return super().fit(dataset, validation_data=validation_data, shuffle=False, **kwargs)
+
+    def evaluate(self, x=None, y=None, *, batch_size=None, **kwargs):
+        """Evaluate on raw data, like `fit`."""
+        if not self.compiled:
+            self.compile()
+        # Keras calls evaluate from fit with an already preprocessed dataset.
+        if kwargs.get("_use_cached_eval_dataset") or self.preprocessor is None:
+            return super().evaluate(x, y, batch_size=batch_size, **kwargs)
+        return super().evaluate(self._as_dataset(x, y, batch_size=batch_size), **kwargs)
+
+    # === Saving ===
+    def save_preset(self, directory, *, card=None, extra_files=None) -> None:
+        """Write a preset directory that `seqzoo.load(directory)` reads back.
+
+        Args:
+            directory: Where to write. An existing preset there is replaced
+                only once the new one is complete.
+            card: A `ModelCard` to store (the recipes pass measured metrics).
+                By default a card describing this model is written; metrics
+                of the model it was loaded from are not carried over, since
+                training may have changed them.
+            extra_files: Relative name -> path of files to add (plots, samples).
+
+        Example:
+        >>> model.save_preset("my-names-model")
+        >>> seqzoo.load("my-names-model")
+        """
+        from seqzoo.presets import save_preset
+
+        save_preset(self, directory, card=card, extra_files=extra_files)
+
+    def get_config(self) -> dict:
+        return {
+            "name": self.name,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "preprocessor": keras.saving.serialize_keras_object(self.preprocessor),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("backbone", "preprocessor"):
+            if isinstance(config.get(key), dict):
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _unpack(data):
+    if isinstance(data, tf.data.Dataset):
+        return data, None
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return data
+    return data, None
