@@ -8,25 +8,6 @@ from seqzoo.errors import InputError, SeqzooError, UnknownModelError
 from seqzoo.registry import TASKS, get_entry
 
 
-def _task_classes() -> dict:
-    from seqzoo.models.char_lm import CharLM
-
-    classes = {CharLM.task_name: CharLM}
-    try:
-        from seqzoo.models.text_classifier import TextClassifier
-
-        classes[TextClassifier.task_name] = TextClassifier
-    except ImportError:
-        pass
-    try:
-        from seqzoo.models.forecaster import Forecaster
-
-        classes[Forecaster.task_name] = Forecaster
-    except ImportError:
-        pass
-    return classes
-
-
 def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: bool = True,
          labels: list[str] | None = None):
     """A task model from the zoo or from a preset directory.
@@ -88,7 +69,9 @@ def build(architecture: str, task: str, **hparams):
     >>> lm = seqzoo.build("gru", "char_lm", hidden_size=64, num_layers=2, texts=names)
     >>> lm.fit(names, epochs=3)
     """
-    classes = _task_classes()
+    from seqzoo.models import task_classes
+
+    classes = task_classes()
     if task not in classes:
         raise InputError(f"Unknown task {task!r}; choose one of {list(TASKS)}.")
     return classes[task].create(architecture, **hparams)

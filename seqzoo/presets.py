@@ -14,6 +14,7 @@ from seqzoo.card import CARD_FILE, ModelCard
 from seqzoo.config_safety import check_config
 from seqzoo.errors import PresetError
 from seqzoo.layers.tokenizer import Tokenizer
+from seqzoo.models import task_classes
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
@@ -138,6 +139,7 @@ def load_preset(preset_dir, *, weights: bool = True):
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PresetError(f"{config_path} is not a readable JSON config: {error}") from None
+    task_classes()  # Registers seqzoo's classes, so the check below can recognise them.
     check_config(config, source=str(config_path))
     try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)

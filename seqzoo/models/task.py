@@ -119,6 +119,6 @@ class Task(keras.Model):
 def _unpack(data):
     if isinstance(data, tf.data.Dataset):
         return data, None
-    if isinstance(data, tuple | list) and len(data) == 2:
+    if isinstance(data, tuple) and len(data) == 2:  # (x, y); a list is a list of texts.
         return data
     return data, None

@@ -13,7 +13,8 @@ RUNS_DIR = Path(os.environ.get("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")
 
 
 def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, patience: int = 5,
-                  monitor: str = "val_loss", verbose: int = 2, fit_kwargs: dict | None = None):
+                  monitor: str = "val_loss", verbose: int = 2, fit_kwargs: dict | None = None,
+                  save_freq: int | str = "epoch", extra_callbacks: list | None = None):
     """`model.fit` with per-epoch checkpoints, resume after a kill, and early stopping.
 
     Args:
@@ -24,6 +25,8 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
         validation: Validation data for early stopping and the best weights.
         patience: Epochs without improvement before stopping.
         monitor: The metric to watch.
+        save_freq: Back up every epoch, or every this many batches (long epochs).
+        extra_callbacks: More callbacks, such as a learning-rate schedule.
 
     Returns:
         (history dict, seconds spent training in this process).
@@ -34,11 +37,13 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     run_dir = RUNS_DIR / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), delete_checkpoint=False),
+        # Kept after a kill (the next run resumes), deleted once training completes.
+        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq=save_freq),
         keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
     ]
     if importlib.util.find_spec("tensorboard") is not None:
         callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+    callbacks += extra_callbacks or []
     if validation is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True
