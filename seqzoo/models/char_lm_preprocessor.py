@@ -6,12 +6,13 @@ import tensorflow as tf
 
 from seqzoo.errors import InputError
 from seqzoo.layers.tokenizer import END_ID, START_ID, as_string_tensor
+from seqzoo.models.preprocessor import Preprocessor
 
 PACKINGS = ("pad", "stream")
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
-class CharLMPreprocessor(keras.layers.Layer):
+class CharLMPreprocessor(Preprocessor):
     """Wraps each text in start/end markers and cuts it into training windows.
 
     Two packings:
@@ -33,14 +34,10 @@ class CharLMPreprocessor(keras.layers.Layer):
     """
 
     def __init__(self, tokenizer, sequence_length: int = 64, packing: str = "pad", **kwargs):
-        kwargs.setdefault("trainable", False)
-        super().__init__(**kwargs)
         if packing not in PACKINGS:
             raise InputError(f"packing must be one of {PACKINGS}, got {packing!r}.")
-        self.tokenizer = tokenizer
-        self.sequence_length = sequence_length
+        super().__init__(tokenizer, sequence_length, **kwargs)
         self.packing = packing
-        self.built = True  # No weights.
 
     def with_markers(self, texts) -> tf.RaggedTensor:
         """Texts -> ragged ids [<s>, chars..., </s>]."""
@@ -87,18 +84,8 @@ class CharLMPreprocessor(keras.layers.Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update(
-            tokenizer=keras.saving.serialize_keras_object(self.tokenizer),
-            sequence_length=self.sequence_length,
-            packing=self.packing,
-        )
+        config["packing"] = self.packing
         return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["tokenizer"] = keras.saving.deserialize_keras_object(config["tokenizer"])
-        return cls(**config)
 
 
 def _shift(ids):

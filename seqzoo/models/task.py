@@ -36,12 +36,25 @@ class Task(keras.Model):
     def compile(self, optimizer="auto", loss="auto", metrics="auto", **kwargs):
         """Compile with the task's defaults for every argument left as "auto"."""
         defaults = self.default_compile_arguments()
+        self._compile_arguments = (optimizer, loss, metrics, kwargs)
         super().compile(
             optimizer=defaults["optimizer"] if optimizer == "auto" else optimizer,
             loss=defaults["loss"] if loss == "auto" else loss,
             metrics=defaults["metrics"] if metrics == "auto" else metrics,
             **kwargs,
         )
+        self._trainable_at_compile = [id(v) for v in self.trainable_variables]
+
+    def _compile_if_needed(self) -> None:
+        # Keras traces the train step over the trainable variables seen at compile
+        # time; after `backbone.trainable = False` it must compile again.
+        if not self.compiled:
+            self.compile()
+        elif getattr(self, "_trainable_at_compile", None) != [id(v) for v in self.trainable_variables]:
+            optimizer, loss, metrics, kwargs = self._compile_arguments
+            if isinstance(optimizer, keras.optimizers.Optimizer):
+                optimizer = type(optimizer).from_config(optimizer.get_config())
+            self.compile(optimizer, loss, metrics, **kwargs)
 
     def default_compile_arguments(self) -> dict:
         return {"optimizer": keras.optimizers.Adam(1e-3), "loss": None, "metrics": None}
@@ -59,8 +72,7 @@ class Task(keras.Model):
 
     def fit(self, x=None, y=None, *, batch_size=None, validation_data=None, shuffle=True, seed=0, **kwargs):
         """Train on raw data (see the task's docstring), or on ids when the preprocessor is None."""
-        if not self.compiled:
-            self.compile()
+        self._compile_if_needed()
         dataset = self._as_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
         if dataset is None:
             return super().fit(x, y, batch_size=batch_size, validation_data=validation_data, shuffle=shuffle, **kwargs)
@@ -72,8 +84,7 @@ class Task(keras.Model):
 
     def evaluate(self, x=None, y=None, *, batch_size=None, **kwargs):
         """Evaluate on raw data, like `fit`."""
-        if not self.compiled:
-            self.compile()
+        self._compile_if_needed()
         # Keras calls evaluate from fit with an already preprocessed dataset.
         if kwargs.get("_use_cached_eval_dataset") or self.preprocessor is None:
             return super().evaluate(x, y, batch_size=batch_size, **kwargs)

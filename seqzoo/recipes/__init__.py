@@ -10,6 +10,9 @@ from seqzoo.errors import UnknownModelError, did_you_mean
 RECIPES = {
     "names-lstm": ("seqzoo.recipes.names", {"architecture": "lstm"}),
     "names-rnn": ("seqzoo.recipes.names", {"architecture": "simple_rnn"}),
+    "sentiment-rnn": ("seqzoo.recipes.sentiment", {"preset": "sentiment-rnn"}),
+    "sentiment-lstm": ("seqzoo.recipes.sentiment", {"preset": "sentiment-lstm"}),
+    "sentiment-bilstm": ("seqzoo.recipes.sentiment", {"preset": "sentiment-bilstm"}),
     "shakespeare-lstm": ("seqzoo.recipes.shakespeare", {"architecture": "lstm"}),
     "shakespeare-gru": ("seqzoo.recipes.shakespeare", {"architecture": "gru"}),
     "shakespeare-rnn": ("seqzoo.recipes.shakespeare", {"architecture": "simple_rnn"}),

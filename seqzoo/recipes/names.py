@@ -15,7 +15,7 @@ import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.baselines import tuned_char_bigram
-from seqzoo.recipes.runner import RUNS_DIR, fit_resumable, metric, plot_history, versions
+from seqzoo.recipes.runner import RUNS_DIR, display_path, fit_resumable, metric, plot_history, versions
 
 HPARAMS = {
     "lstm": {"embedding_dim": 32, "hidden_size": 128, "num_layers": 2, "dropout": 0.2},
@@ -56,7 +56,7 @@ def train(architecture: str, *, out: Path, epochs: int = 60, seed: int = 0, batc
                                       baseline=True),
         },
         recipe={
-            "command": f"python -m seqzoo.recipes.names --architecture {architecture} --out {out}",
+            "command": f"python -m seqzoo.recipes.names --architecture {architecture} --out {display_path(out)}",
             "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size, "optimizer": "adam 2e-3, clipnorm 1"},
             "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),
             "versions": versions(), "history": {k: [round(v, 5) for v in vs] for k, vs in history.items()},

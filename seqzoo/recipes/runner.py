@@ -93,3 +93,9 @@ def metric(value: float, split: str, unit: str = "", description: str = "", base
     if baseline:
         record["baseline"] = True
     return record
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when inside it, for the card's command."""
+    relative = os.path.relpath(path)
+    return str(path) if relative.startswith("..") else relative

@@ -18,7 +18,7 @@ import keras
 import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
-from seqzoo.recipes.runner import RUNS_DIR, fit_resumable, metric, plot_history, versions
+from seqzoo.recipes.runner import RUNS_DIR, display_path, fit_resumable, metric, plot_history, versions
 
 HPARAMS = {
     "lstm": {"embedding_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.2},
@@ -63,7 +63,7 @@ def train(architecture: str, *, out: Path, epochs: int = 20, seed: int = 0, batc
             **{f"test_nll_{w}": metric(v, "test", "nats/char") for w, v in per_work.items()},
         },
         recipe={
-            "command": f"python -m seqzoo.recipes.shakespeare --architecture {architecture} --out {out}",
+            "command": f"python -m seqzoo.recipes.shakespeare --architecture {architecture} --out {display_path(out)}",
             "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size,
                         "optimizer": "adam 2e-3, clipnorm 5, halved on plateau"},
             "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),

@@ -1,0 +1,214 @@
+"""Text classifiers: raw strings in, class probabilities out, any labels."""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqzoo.errors import InputError
+from seqzoo.layers.word_tokenizer import WordTokenizer
+from seqzoo.models.backbone import RecurrentBackbone
+from seqzoo.models.task import Task
+from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
+
+POOLINGS = ("last", "max_mean")
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class MaskedMaxMeanPooling(keras.layers.Layer):
+    """[B, T, H] with a padding mask -> [B, 2H]: max and mean over the real steps."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            mask = tf.ones(tf.shape(inputs)[:2], tf.bool)
+        weights = tf.cast(mask, inputs.dtype)[:, :, None]
+        count = tf.maximum(tf.reduce_sum(weights, axis=1), 1.0)
+        mean = tf.reduce_sum(inputs * weights, axis=1) / count
+        maximum = tf.reduce_max(tf.where(weights > 0, inputs, -1e9), axis=1)
+        maximum = tf.where(tf.reduce_any(mask, axis=1, keepdims=True), maximum, 0.0)
+        return tf.concat([maximum, mean], axis=-1)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class TextClassifier(Task):
+    """A recurrent text classifier: `fit`, `predict` and `classify` take raw strings.
+
+    Long texts are read in chunks of `preprocessor.sequence_length` words whose
+    class probabilities are averaged (weighted by words), so the whole text
+    counts; texts are cut at 50,000 words.
+
+    Args:
+        backbone: A `RecurrentBackbone` over word ids.
+        preprocessor: A `TextClassifierPreprocessor` (or None to feed ids).
+        labels: The class names; their number is the number of classes.
+        pooling: "last" (the last hidden state) or "max_mean" (max and mean
+            over all steps).
+        head_dropout: Dropout before the dense head.
+
+    Example:
+    >>> clf = seqzoo.load("sentiment-lstm")
+    >>> clf.classify(["This movie is absolutely fantastic!"])
+    [('positive', 0.9...)]
+    """
+
+    task_name = "text_classification"
+
+    def __init__(self, backbone, preprocessor=None, labels=("negative", "positive"),
+                 pooling: str = "last", head_dropout: float = 0.0, **kwargs):
+        if pooling not in POOLINGS:
+            raise InputError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
+        if (pooling == "last") == backbone.return_sequences:
+            raise InputError("Use return_sequences=False for pooling='last' and True for 'max_mean'.")
+        labels = [str(label) for label in labels]
+        if len(labels) < 2 or len(set(labels)) != len(labels):
+            raise InputError(f"Give at least two distinct labels, got {labels}.")
+        # === Layers ===
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+        self.pooler = MaskedMaxMeanPooling(name="pooler") if pooling == "max_mean" else None
+        self.head_dropout_layer = keras.layers.Dropout(head_dropout, name="head_dropout")
+        self.classifier_head = keras.layers.Dense(len(labels), name="classifier_head")
+        # === Functional Model ===
+        inputs = backbone.input
+        x = backbone(inputs)
+        if self.pooler is not None:
+            x = self.pooler(x)
+        outputs = self.classifier_head(self.head_dropout_layer(x))
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        # === Config ===
+        self.labels = labels
+        self.pooling = pooling
+        self.head_dropout = head_dropout
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.labels)
+
+    @classmethod
+    def create(cls, architecture: str, *, labels=("negative", "positive"), num_classes=None,
+               vocabulary=None, texts=None, vocabulary_size=10_000, sequence_length=128,
+               embedding_dim=128, hidden_size=128, num_layers=1, bidirectional=False,
+               dropout=0.0, pooling="last", head_dropout=0.0, **unknown) -> "TextClassifier":
+        """An untrained classifier; the vocabulary comes from `vocabulary` or `texts`.
+
+        Args:
+            architecture: "simple_rnn", "lstm" or "gru".
+            labels / num_classes: Class names, or a number of classes
+                (named "0", "1", ...).
+            vocabulary: A list of words; or `texts` to learn the
+                `vocabulary_size` most frequent words from.
+            sequence_length: Words per example and per prediction chunk.
+            embedding_dim, hidden_size, num_layers, bidirectional, dropout:
+                See `RecurrentBackbone`.
+            pooling, head_dropout: See `TextClassifier`.
+        """
+        if unknown:
+            raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for text_classification.")
+        if num_classes is not None:
+            labels = [str(i) for i in range(num_classes)] if labels == ("negative", "positive") else labels
+            if len(labels) != num_classes:
+                raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
+        tokenizer = WordTokenizer(vocabulary=vocabulary, max_vocabulary_size=vocabulary_size)
+        if vocabulary is None:
+            if texts is None:
+                raise InputError("Pass `texts` (to learn the vocabulary from) or `vocabulary`.")
+            tokenizer.adapt(texts)
+        backbone = RecurrentBackbone(
+            architecture, vocabulary_size=vocabulary_size if vocabulary is None else tokenizer.vocabulary_size,
+            embedding_dim=embedding_dim, hidden_size=hidden_size, num_layers=num_layers,
+            bidirectional=bidirectional, dropout=dropout, return_sequences=pooling != "last",
+        )
+        return cls(backbone, TextClassifierPreprocessor(tokenizer, sequence_length),
+                   labels=labels, pooling=pooling, head_dropout=head_dropout)
+
+    def default_compile_arguments(self) -> dict:
+        return {
+            "optimizer": keras.optimizers.Adam(1e-3, clipnorm=1.0),
+            "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            "metrics": [keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        }
+
+    # === Labels ===
+    def encode_labels(self, labels, count: int) -> np.ndarray:
+        """Label strings or ints -> int array; checks the count and the range."""
+        labels = list(labels) if not isinstance(labels, np.ndarray) else labels.tolist()
+        if len(labels) != count:
+            raise InputError(f"Got {count} texts but {len(labels)} labels; give one label per text.")
+        index = {name: i for i, name in enumerate(self.labels)}
+        out = []
+        for i, label in enumerate(labels):
+            if isinstance(label, str):
+                if label not in index:
+                    raise InputError(f"Label {i} is {label!r}, not one of {self.labels}.")
+                out.append(index[label])
+            elif isinstance(label, int | np.integer) and 0 <= label < self.num_classes:
+                out.append(int(label))
+            else:
+                raise InputError(
+                    f"Label {i} is {label!r}; use a name from {self.labels} or an int in 0..{self.num_classes - 1}."
+                )
+        return np.asarray(out, np.int32)
+
+    def _as_dataset(self, x, y=None, **kwargs):
+        if self.preprocessor is not None and not isinstance(x, tf.data.Dataset):
+            count = len(x) if isinstance(x, list | tuple | np.ndarray) else 1
+            y = None if y is None else self.encode_labels(y, count)
+        return super()._as_dataset(x, y, **kwargs)
+
+    # === Prediction ===
+    def predict(self, texts, *, batch_size: int = 64, **kwargs) -> np.ndarray:
+        """Class probabilities [N, num_classes] for raw texts; rows sum to 1.
+
+        Args:
+            texts: A string or a list of strings (invalid UTF-8 bytes are
+                decoded with replacement).
+            batch_size: Chunks per forward pass.
+        """
+        if self.preprocessor is None:
+            return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
+        ids, owners, sizes = self.preprocessor.chunks(texts)
+        logits = super().predict(ids, batch_size=batch_size, verbose=0, **kwargs)
+        probs = tf.nn.softmax(logits).numpy() * sizes[:, None]
+        count = int(owners.max()) + 1 if len(owners) else 0
+        summed = np.zeros((count, self.num_classes), np.float32)
+        np.add.at(summed, owners, probs)
+        return summed / summed.sum(axis=1, keepdims=True)
+
+    def classify(self, texts) -> list[tuple[str, float]]:
+        """(label, probability) of the most likely class for each text.
+
+        Example:
+        >>> clf.classify(["A dull, lifeless mess."])
+        [('negative', 0.9...)]
+        """
+        probs = self.predict(texts)
+        return [(self.labels[int(i)], float(row[i])) for row, i in zip(probs, probs.argmax(axis=1))]
+
+    # === Fine-tuning to new classes ===
+    def with_new_head(self, *, num_classes: int | None = None, labels=None) -> "TextClassifier":
+        """The same tokenizer and (shared) backbone with a fresh head for new classes.
+
+        Args:
+            num_classes: Number of classes.
+            labels: Their names (default "0", "1", ...).
+        """
+        if labels is None:
+            labels = [str(i) for i in range(num_classes or self.num_classes)]
+        if num_classes is not None and len(labels) != num_classes:
+            raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
+        model = TextClassifier(self.backbone, self.preprocessor, labels=labels,
+                               pooling=self.pooling, head_dropout=self.head_dropout)
+        model.card = self.card
+        return model
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(labels=self.labels, pooling=self.pooling, head_dropout=self.head_dropout)
+        return config
