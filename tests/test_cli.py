@@ -1,0 +1,44 @@
+import subprocess
+import sys
+
+import pytest
+
+from seqzoo.cli import main
+
+
+def test_list_and_info(capsys):
+    assert main(["list", "names-*"]) == 0
+    out = capsys.readouterr().out
+    assert "names-lstm" in out and "names-rnn" in out and "test_nll" in out
+    assert main(["info", "names-lstm"]) == 0
+    assert "names-us-census" in capsys.readouterr().out
+
+
+def test_predict_and_generate(capsys):
+    assert main(["predict", "names-lstm", "Joh", "Mar"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].startswith("'Joh' -> 'n'")
+    assert main(["generate", "names-lstm", "--prompt", "Ma", "--length", "10", "--seed", "1"]) == 0
+    assert capsys.readouterr().out.startswith("Ma")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["info", "name-lstm"], "Did you mean 'names-lstm'"),
+    (["load-nothing"], None),
+])
+def test_errors_are_one_line_without_traceback(argv, message):
+    result = subprocess.run([sys.executable, "-m", "seqzoo.cli", *argv], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    if message:
+        assert result.stderr.strip().count("\n") == 0 and message in result.stderr
+
+
+def test_demo_runs_every_pretrained_model(capsys):
+    import seqzoo
+
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for name in seqzoo.list_models():
+        assert f"== {name} " in out
