@@ -91,6 +91,29 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_finetune(args) -> int:
+    import seqzoo
+    from seqzoo import datasets
+
+    model = seqzoo.load(args.name)
+    data = datasets.from_csv(args.data, text_column=args.text_column, label_column=args.label_column)
+    if model.task_name == "char_lm":
+        model.fit(data.x, epochs=args.epochs, batch_size=args.batch_size)
+    elif model.task_name == "text_classification":
+        if data.y is None:
+            raise SeqzooError("Fine-tuning a classifier needs --label-column.")
+        names = data.meta.get("label_names") or [str(v) for v in range(int(data.y.max()) + 1)]
+        if not set(names) <= set(model.labels):
+            print(f"new labels {names}: replacing the head (tokenizer and backbone stay pretrained)")
+            model = model.with_new_head(labels=names)
+        model.fit(data.x, [names[int(i)] for i in data.y], epochs=args.epochs, batch_size=args.batch_size)
+    else:
+        raise SeqzooError(f"`finetune` takes text; for {args.name!r} use the Python API.")
+    model.save_preset(args.out)
+    print(f"saved {args.out}; load it with seqzoo.load({str(args.out)!r})")
+    return 0
+
+
 def cmd_train(args) -> int:
     from seqzoo.recipes import run_recipe
 
@@ -129,6 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run every pretrained model on a short example")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("finetune", help="fine-tune a model on a CSV file and save a preset")
+    p.add_argument("name")
+    p.add_argument("--data", required=True, help="a CSV file")
+    p.add_argument("--text-column", default=None)
+    p.add_argument("--label-column", default=None)
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_finetune)
 
     p = sub.add_parser("train", help="retrain a zoo entry from its recipe")
     p.add_argument("name")

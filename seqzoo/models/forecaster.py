@@ -1,0 +1,215 @@
+"""Time-series forecasters: a window of past rows in real units -> the next row's targets."""
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqzoo.errors import InputError
+from seqzoo.models.backbone import RecurrentBackbone
+from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor
+from seqzoo.models.history_table import as_table, format_table, next_date
+from seqzoo.models.residual_head import ResidualHead
+from seqzoo.models.task import Task
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class Forecaster(Task):
+    """Forecasts the next `target_names` values from the last `window` rows.
+
+    Users pass values in their real units (°C, mm, dollars). Inside the model
+    a `Normalization` layer, adapted on the training data, scales the inputs,
+    and a `ResidualHead` predicts each target as its last observed value plus
+    a change, de-normalised to real units. So `predict` returns real units too.
+
+    `fit`, `evaluate` and `predict` take either a table of dated rows (a pandas
+    DataFrame, a list of dicts or a dict of columns) or arrays of windows
+    `[N, window, len(input_columns)]` with targets `[N, len(target_names)]`.
+    The first `fit` adapts the normalisation to its data unless `create` (or
+    `adapt`) already did; a loaded or fine-tuned model keeps its statistics.
+
+    Args:
+        backbone: A `RecurrentBackbone` of features, `return_sequences=False`.
+        preprocessor: A `ForecasterPreprocessor`.
+        adapted: Whether the normalisation statistics are already set.
+
+    Example:
+    >>> model = seqzoo.load("weather-lstm")
+    >>> model.forecast(history, horizon=3)  # history: the last 7 days or more
+    [{'date': '2015-01-01', 'temp_max': 8.4, 'temp_min': 3.1}, ...]
+    """
+
+    task_name = "forecasting"
+
+    def __init__(self, backbone, preprocessor, adapted: bool = False, **kwargs):
+        if backbone.return_sequences or backbone.vocabulary_size is not None:
+            raise InputError("A forecaster needs a feature backbone with return_sequences=False.")
+        if backbone.feature_dim != len(preprocessor.input_columns):
+            raise InputError(
+                f"The backbone reads {backbone.feature_dim} features but the preprocessor makes "
+                f"{len(preprocessor.input_columns)} ({preprocessor.input_columns})."
+            )
+        # === Layers ===
+        self.backbone = backbone
+        self.preprocessor = preprocessor
+        self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
+        self.head = ResidualHead(preprocessor.target_indices, name="residual_head")
+        # === Functional Model ===
+        inputs = keras.Input(shape=(preprocessor.window, backbone.feature_dim), name="history")
+        outputs = self.head(backbone(self.normalizer(inputs)), inputs)
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+        # === Config ===
+        self.adapted = bool(adapted)
+
+    @classmethod
+    def create(cls, architecture: str, *, feature_names=None, target_names=None, window: int = 7,
+               season: bool = True, frequency: str = "daily", date_column: str = "date", data=None,
+               hidden_size: int = 32, num_layers: int = 1, bidirectional: bool = False,
+               dropout: float = 0.0, **unknown) -> "Forecaster":
+        """An untrained forecaster.
+
+        Args:
+            architecture: "simple_rnn", "lstm" or "gru".
+            feature_names, target_names, window, season, frequency, date_column:
+                See `ForecasterPreprocessor`.
+            data: Training data to adapt the normalisation to now (a table);
+                otherwise the first `fit` does.
+            hidden_size, num_layers, bidirectional, dropout: See `RecurrentBackbone`.
+        """
+        if unknown:
+            raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for this task.")
+        if not feature_names:
+            raise InputError("A forecaster needs feature_names: the numeric columns it reads.")
+        preprocessor = ForecasterPreprocessor(feature_names, target_names, window=window, season=season,
+                                              frequency=frequency, date_column=date_column)
+        backbone = RecurrentBackbone(
+            architecture, feature_dim=len(preprocessor.input_columns), hidden_size=hidden_size,
+            num_layers=num_layers, bidirectional=bidirectional, dropout=dropout, return_sequences=False,
+        )
+        model = cls(backbone, preprocessor)
+        if data is not None:
+            model.adapt(data)
+        return model
+
+    def default_compile_arguments(self) -> dict:
+        # MAE in real units is both the loss and what the model cards report.
+        return {"optimizer": keras.optimizers.Adam(3e-3, clipnorm=1.0),
+                "loss": keras.losses.MeanAbsoluteError(), "metrics": None}
+
+    @property
+    def reader(self) -> ForecasterPreprocessor:
+        """The preprocessor, which knows the columns and reads tables."""
+        if self.preprocessor is None:
+            raise InputError("This model has no preprocessor, so it reads only arrays of windows.")
+        return self.preprocessor
+
+    @property
+    def feature_names(self) -> list[str]:
+        return self.reader.feature_names
+
+    @property
+    def target_names(self) -> list[str]:
+        return self.reader.target_names
+
+    @property
+    def window(self) -> int:
+        return self.reader.window
+
+    # === Normalisation ===
+    def adapt(self, x, y=None) -> None:
+        """Set the input normalisation and the scale of predicted changes from training data.
+
+        Args:
+            x: A table of dated rows, or windows [N, window, input columns].
+            y: Targets [N, targets] when `x` holds windows.
+        """
+        if self.preprocessor is not None:
+            x, y = self.preprocessor.training_arrays(x, y)
+        x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
+        self.normalizer.adapt(x)
+        self.head.adapt(y - x[:, -1, self.head.target_indices])
+        self.adapted = True
+
+    def fit(self, x=None, y=None, **kwargs):
+        """Train on a table of dated rows, or on windows and targets; see the class docstring."""
+        if not self.adapted and not isinstance(x, tf.data.Dataset):
+            self.adapt(x, y)
+        return super().fit(x, y, **kwargs)
+
+    # === Forecasts ===
+    def predict(self, x, batch_size: int | None = None, **kwargs) -> np.ndarray:
+        """Next-step targets in real units, [N, len(target_names)].
+
+        Args:
+            x: Windows [N, window, input columns], or a table: then one
+                forecast per window of `window` consecutive rows, the last
+                one being the step after the table's last row.
+        """
+        if isinstance(x, tf.data.Dataset) or self.preprocessor is None:
+            return super().predict(x, batch_size=batch_size, verbose=0, **kwargs)
+        if isinstance(x, np.ndarray | tf.Tensor):
+            x, _ = self.preprocessor.check_windows(x)
+        else:
+            x = self.preprocessor.windows(x)
+        return super().predict(x, batch_size=batch_size or 256, verbose=0, **kwargs)
+
+    def forecast(self, history, horizon: int = 1):
+        """Forecast the targets of the `horizon` steps after the last row of `history`.
+
+        Step 2 onward is forecast from the model's own earlier forecasts. The
+        features it does not predict (for weather-lstm: precipitation and
+        wind) are held at their mean over the last `window` observed rows.
+
+        Args:
+            history: At least `window` consecutive rows with a date and every
+                column of `feature_names`: a pandas DataFrame, a list of dicts
+                or a dict of columns. Only the last `window` rows are used.
+            horizon: How many steps to forecast.
+
+        Returns:
+            One row per future step with "date" (ISO string) and each target:
+            a pandas DataFrame when pandas is installed, else a list of dicts.
+
+        Raises:
+            InputError: Missing columns, too few rows, NaN or infinite values,
+                unreadable or non-consecutive dates, or non-numeric values.
+
+        Example:
+        >>> model.forecast({"date": [...7 dates], "precipitation": [...], "temp_max": [...],
+        ...                 "temp_min": [...], "wind": [...]}, horizon=2)
+        """
+        return as_table(self._forecast_rows(history, horizon))
+
+    def _forecast_rows(self, history, horizon: int) -> list[dict]:
+        if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+            raise InputError(f"horizon must be a whole number of steps >= 1, got {horizon!r}.")
+        reader = self.reader
+        dates, values = reader.read(history, min_rows=reader.window)
+        dates, values = dates[-reader.window :], values[-reader.window :]
+        held = values.mean(axis=0)  # What unpredicted features are assumed to be later on.
+        rows = []
+        for _ in range(int(horizon)):
+            window = reader.model_inputs(dates, values)[None]
+            predicted = self(window, training=False).numpy()[0]
+            date = next_date(dates[-1], reader.frequency)
+            rows.append({"date": date.isoformat(), **{t: float(v) for t, v in zip(reader.target_names, predicted)}})
+            row = held.copy()
+            row[reader.target_indices] = predicted
+            dates, values = dates[1:] + [date], np.concatenate([values[1:], row[None]], axis=0)
+        return rows
+
+    def demo(self, horizon: int = 3) -> str:
+        """A forecast from the example history stored in the model card, as text; works offline."""
+        example = (self.card.extra if self.card is not None else {}).get("example_history")
+        if not example:
+            return "  (no example history in this model's card)"
+        last = example[-1]
+        seen = ", ".join(f"{t} {last[t]:.1f}" for t in self.target_names)
+        table = format_table(self._forecast_rows(example, horizon))
+        return (f"  last observed {last[self.reader.date_column]}: {seen}\n  forecast:\n"
+                + "\n".join("    " + line for line in table.splitlines()))
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config["adapted"] = self.adapted
+        return config

@@ -1,0 +1,158 @@
+"""Dated rows -> windows of model inputs (features + season) and next-step targets."""
+from __future__ import annotations
+
+import datetime
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from seqzoo.errors import InputError
+from seqzoo.models.history_table import FREQUENCIES, read_history
+
+SEASON_COLUMNS = ["season_sin", "season_cos"]
+
+
+@keras.saving.register_keras_serializable(package="seqzoo")
+class ForecasterPreprocessor(keras.layers.Layer):
+    """Cuts a table of dated rows into windows of `window` rows for a `Forecaster`.
+
+    Each window holds the feature columns in real units and, with `season`,
+    the sine and cosine of the day of the year of each row, so the model
+    knows where in the year it is. The training target of a window is the
+    next row's target columns. Normalisation happens inside the model.
+
+    Args:
+        feature_names: The numeric columns the model reads, in order.
+        target_names: The columns it predicts (a subset of `feature_names`).
+        window: How many past rows the model reads.
+        season: Add the day-of-year columns `season_sin`, `season_cos`.
+        frequency: "daily" or "monthly": rows are consecutive steps.
+        date_column: The name of the date column.
+
+    Example:
+    >>> pre = ForecasterPreprocessor(["t", "rain"], ["t"], window=2)
+    >>> x, y = pre.pairs({"date": ["2015-01-01", "2015-01-02", "2015-01-03"],
+    ...                   "t": [1.0, 2.0, 3.0], "rain": [0.0, 0.0, 1.0]})
+    >>> x.shape, y.tolist()
+    ((1, 2, 4), [[3.0]])
+    """
+
+    def __init__(self, feature_names: list[str], target_names: list[str] | None = None, window: int = 7,
+                 season: bool = True, frequency: str = "daily", date_column: str = "date", **kwargs):
+        kwargs.setdefault("trainable", False)
+        super().__init__(**kwargs)
+        feature_names = list(feature_names)
+        target_names = list(feature_names if target_names is None else target_names)
+        unknown = [t for t in target_names if t not in feature_names]
+        if not feature_names or not target_names or unknown:
+            raise InputError(
+                f"target_names must be a non-empty subset of feature_names {feature_names}; got {target_names}."
+            )
+        if int(window) < 1:
+            raise InputError(f"window must be at least 1 row, got {window}.")
+        if frequency not in FREQUENCIES:
+            raise InputError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}.")
+        self.feature_names = feature_names
+        self.target_names = target_names
+        self.window = int(window)
+        self.season = bool(season)
+        self.frequency = frequency
+        self.date_column = date_column
+        self.built = True  # No weights.
+
+    @property
+    def input_columns(self) -> list[str]:
+        """The columns of one model input row: the features, then the season columns."""
+        return self.feature_names + (SEASON_COLUMNS if self.season else [])
+
+    @property
+    def target_indices(self) -> list[int]:
+        return [self.feature_names.index(t) for t in self.target_names]
+
+    # === Tables -> arrays ===
+    def read(self, data, min_rows: int) -> tuple[list[datetime.date], np.ndarray]:
+        """Checked (dates, feature values [rows, features]); see `read_history`."""
+        return read_history(data, self.feature_names, date_column=self.date_column,
+                            frequency=self.frequency, min_rows=min_rows)
+
+    def model_inputs(self, dates: list[datetime.date], values: np.ndarray) -> np.ndarray:
+        """Feature rows [rows, features] + their dates -> model input rows [rows, input columns]."""
+        if not self.season:
+            return values.astype(np.float32)
+        day = np.array([d.timetuple().tm_yday - 1 for d in dates], dtype=np.float64)
+        angle = 2 * np.pi * day / 365.25
+        return np.concatenate([values, np.sin(angle)[:, None], np.cos(angle)[:, None]], axis=1).astype(np.float32)
+
+    def windows(self, data) -> np.ndarray:
+        """Every window of `window` consecutive rows: [rows - window + 1, window, input columns]."""
+        dates, values = self.read(data, min_rows=self.window)
+        rows = self.model_inputs(dates, values)
+        return np.lib.stride_tricks.sliding_window_view(rows, self.window, axis=0).transpose(0, 2, 1).copy()
+
+    def pairs(self, data) -> tuple[np.ndarray, np.ndarray]:
+        """Training pairs: each window and the targets of the row after it."""
+        dates, values = self.read(data, min_rows=self.window + 1)
+        rows = self.model_inputs(dates, values)
+        x = np.lib.stride_tricks.sliding_window_view(rows[:-1], self.window, axis=0).transpose(0, 2, 1)
+        return x.copy(), values[self.window :, self.target_indices]
+
+    def check_windows(self, x, y=None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Arrays of windows [N, window, input columns] (and targets [N, targets]), checked."""
+        shape = f"[N, {self.window}, {len(self.input_columns)}] (columns {self.input_columns})"
+        try:
+            x = np.asarray(x, dtype=np.float32)
+        except (TypeError, ValueError):
+            raise InputError(f"Windows must be a float array of shape {shape}.") from None
+        if x.ndim != 3 or x.shape[1:] != (self.window, len(self.input_columns)):
+            raise InputError(f"Windows must have the shape {shape}, got {list(x.shape)}.")
+        if not np.isfinite(x).all():
+            raise InputError("The windows hold NaN or infinite values; seqzoo fills in nothing.")
+        if y is not None:
+            try:
+                y = np.asarray(y, dtype=np.float32)
+            except (TypeError, ValueError):
+                raise InputError(f"Targets must be a float array of shape [N, {len(self.target_names)}].") from None
+            if y.shape != (len(x), len(self.target_names)):
+                raise InputError(
+                    f"Targets must have the shape [{len(x)}, {len(self.target_names)}] "
+                    f"(columns {self.target_names}), got {list(y.shape)}."
+                )
+            if not np.isfinite(y).all():
+                raise InputError("The targets hold NaN or infinite values; seqzoo fills in nothing.")
+        return x, y
+
+    def training_arrays(self, x, y=None) -> tuple[np.ndarray, np.ndarray]:
+        """(windows, targets) from a table, or from arrays of windows and targets."""
+        if isinstance(x, np.ndarray | tf.Tensor):
+            if y is None:
+                raise InputError(f"Arrays of windows need targets y of shape [N, {len(self.target_names)}].")
+            return self.check_windows(x, y)
+        if y is not None:
+            raise InputError("A table holds its own targets (the next row); pass no y.")
+        return self.pairs(x)
+
+    # === Datasets for Task.fit ===
+    def make_dataset(self, x, y=None, *, batch_size, shuffle=False, seed=0):
+        x, y = self.training_arrays(x, y)
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if shuffle:
+            ds = ds.shuffle(len(x), seed=seed)
+        return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    def map_dataset(self, dataset: tf.data.Dataset, *, batch_size):
+        """A dataset of (window, targets) pairs, batched or not -> training batches."""
+        spec = dataset.element_spec
+        if not isinstance(spec, tuple) or len(spec) != 2:
+            raise InputError("A forecasting dataset must yield (windows, targets) pairs.")
+        if spec[0].shape.rank == 2:
+            dataset = dataset.batch(batch_size)
+        return dataset.prefetch(tf.data.AUTOTUNE)
+
+    def get_config(self) -> dict:
+        config = super().get_config()
+        config.update(
+            feature_names=self.feature_names, target_names=self.target_names, window=self.window,
+            season=self.season, frequency=self.frequency, date_column=self.date_column,
+        )
+        return config

@@ -1,0 +1,103 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import seqzoo
+from seqzoo import InputError
+
+TEXTS = ["good film", "great movie", "bad film", "awful movie", "great great fun", "bad bad plot"] * 12
+LABELS = ["positive", "positive", "negative", "negative", "positive", "negative"] * 12
+
+
+@pytest.fixture(scope="module")
+def clf():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=16, embedding_dim=8,
+                         sequence_length=8)
+    model.fit(TEXTS, LABELS, epochs=6, batch_size=8, verbose=0)
+    return model
+
+
+def test_learns_a_toy_task_from_raw_strings(clf):
+    assert clf.labels == ["negative", "positive"]
+    assert [label for label, _ in clf.classify(["great fun", "awful plot"])] == ["positive", "negative"]
+    loss, accuracy = clf.evaluate(TEXTS, LABELS, verbose=0)
+    assert accuracy == 1.0
+
+
+def test_predict_rows_are_probabilities(clf):
+    probs = clf.predict(["good", "bad film", "x"])
+    assert probs.shape == (3, 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "zzz qqq", "Ünïcödé ✓ 映画", "great " * 200_000,
+                                  b"\xff\xfe bad film"])
+def test_awkward_inputs_give_valid_probabilities(clf, text):
+    probs = clf.predict([text])
+    assert probs.shape == (1, 2) and np.all(np.isfinite(probs))
+    assert probs.sum() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_long_text_uses_every_chunk(clf):
+    # The sentiment is only in the tail: a first-chunk-only classifier would miss it.
+    neutral = "film " * 40
+    tail_positive = clf.predict([neutral + "great great fun " * 30])[0, 1]
+    tail_negative = clf.predict([neutral + "bad bad plot " * 30])[0, 1]
+    assert tail_positive > tail_negative
+
+
+def test_integer_labels_and_tf_dataset(clf):
+    ints = [1 if label == "positive" else 0 for label in LABELS]
+    clf.fit(TEXTS, ints, epochs=1, verbose=0)
+    dataset = tf.data.Dataset.from_tensor_slices((TEXTS, ints))
+    clf.fit(dataset, epochs=1, verbose=0)
+    assert clf.evaluate(dataset, verbose=0)[1] == 1.0
+
+
+def test_bad_inputs_name_the_problem(clf):
+    with pytest.raises(InputError, match="3 texts but 2 labels"):
+        clf.fit(["a", "b", "c"], [0, 1])
+    with pytest.raises(InputError, match="not one of"):
+        clf.fit(["a"], ["neutral"])
+    with pytest.raises(InputError, match="not a string"):
+        clf.predict(["fine", 42])
+    with pytest.raises(InputError, match="int in 0..1"):
+        clf.fit(["a"], [7])
+
+
+def test_new_head_keeps_backbone_and_tokenizer(clf):
+    three = clf.with_new_head(num_classes=3, labels=["bad", "meh", "good"])
+    assert three.labels == ["bad", "meh", "good"] and three.predict(["good film"]).shape == (1, 3)
+    assert three.backbone is clf.backbone and three.preprocessor is clf.preprocessor
+    three.fit(["good film", "ok film", "bad film"], ["good", "meh", "bad"], epochs=1, verbose=0)
+
+
+def test_frozen_backbone_stays_fixed_while_the_head_learns(clf):
+    model = clf.with_new_head(num_classes=2)
+    model.backbone.trainable = False
+    before = [w.copy() for w in model.backbone.get_weights()]
+    head_before = model.classifier_head.get_weights()[0].copy()
+    model.fit(TEXTS, [1 if l == "positive" else 0 for l in LABELS], epochs=1, verbose=0)
+    for a, b in zip(before, model.backbone.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(head_before, model.classifier_head.get_weights()[0])
+    model.backbone.trainable = True
+
+
+def test_preset_round_trip_and_load_with_new_classes(clf, tmp_path):
+    clf.save_preset(tmp_path / "clf")
+    again = seqzoo.load(tmp_path / "clf")
+    np.testing.assert_allclose(again.predict(TEXTS[:4]), clf.predict(TEXTS[:4]), atol=1e-6)
+    fresh = seqzoo.load(tmp_path / "clf", num_classes=4, labels=list("abcd"))
+    assert fresh.labels == list("abcd")
+    np.testing.assert_array_equal(fresh.backbone.get_weights()[0], clf.backbone.get_weights()[0])
+
+
+@pytest.mark.parametrize("options", [{"bidirectional": True}, {"pooling": "max_mean", "num_layers": 2}])
+def test_bidirectional_and_pooled_variants(options):
+    model = seqzoo.build("gru", "text_classification", texts=TEXTS, hidden_size=8, **options)
+    model.fit(TEXTS, LABELS, epochs=1, verbose=0)
+    assert model.predict(["", "good"]).shape == (2, 2)
