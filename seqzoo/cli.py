@@ -1,4 +1,4 @@
-"""The `seqzoo` command line: list, info, predict, generate, demo, train and data."""
+"""The `seqzoo` command line: list, info, predict, generate, forecast, demo, train and data."""
 from __future__ import annotations
 
 import argparse
@@ -64,6 +64,17 @@ def cmd_generate(args) -> int:
                               top_k=args.top_k, top_p=args.top_p, seed=args.seed):
         print(piece, end="", flush=True)
     print()
+    return 0
+
+
+def cmd_forecast(args) -> int:
+    import seqzoo
+    from seqzoo.models.history_table import format_table
+
+    model = seqzoo.load(args.name)
+    if model.task_name != "forecasting":
+        raise SeqzooError(f"{args.name!r} is a {model.task_name} model; `forecast` needs a forecaster.")
+    print(format_table(model.forecast(model.read_csv(args.data), horizon=args.horizon)))
     return 0
 
 
@@ -149,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-p", type=float)
     p.add_argument("--seed", type=int)
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("forecast", help="forecast the next steps after a CSV of past rows")
+    p.add_argument("name")
+    p.add_argument("--data", required=True, help="CSV with a date column and the model's feature columns")
+    p.add_argument("--horizon", type=int, default=1, help="steps to forecast")
+    p.set_defaults(func=cmd_forecast)
 
     p = sub.add_parser("demo", help="run every pretrained model on a short example")
     p.set_defaults(func=cmd_demo)

@@ -59,7 +59,7 @@ def save_preset(model, directory, *, card: ModelCard | None = None,
         config = _strip_vocabularies(keras.saving.serialize_keras_object(model))
         config.pop("compile_config", None)  # Tasks compile with their defaults on load.
         (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
-        model.save_weights(tmp / WEIGHTS_FILE)
+        _save_weights_without_optimizer(model, tmp / WEIGHTS_FILE)
         for tokenizer in _tokenizers(model):
             asset_dir = tmp / ASSETS_DIR / tokenizer.name
             asset_dir.mkdir(parents=True)
@@ -80,6 +80,15 @@ def save_preset(model, directory, *, card: ModelCard | None = None,
 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _save_weights_without_optimizer(model, path: Path) -> None:
+    # `model.save_weights` also stores Adam's moments, tripling the preset's size;
+    # a preset is for inference and fine-tuning, which starts a fresh optimizer.
+    from keras.src.saving import saving_lib
+
+    skip = [model.optimizer] if getattr(model, "optimizer", None) is not None else None
+    saving_lib.save_weights_only(model, str(path), objects_to_skip=skip)
 
 
 def _default_card(model, name: str) -> ModelCard:

@@ -93,7 +93,7 @@ def test_interrupted_save_keeps_the_old_preset(tiny_lm, preset, monkeypatch):
     def crash(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(type(tiny_lm), "save_weights", crash)
+    monkeypatch.setattr("seqzoo.presets._save_weights_without_optimizer", crash)
     with pytest.raises(KeyboardInterrupt):
         tiny_lm.save_preset(preset)
     assert (preset / WEIGHTS_FILE).read_bytes() == before
@@ -116,6 +116,13 @@ def _rewrite_with_hash(preset, name, text):
     card = json.loads((preset / "card.json").read_text())
     card["files"][name] = sha256_file(preset / name)
     (preset / "card.json").write_text(json.dumps(card))
+
+
+def test_preset_weights_hold_no_optimizer_state(preset):
+    import h5py
+
+    with h5py.File(preset / WEIGHTS_FILE) as f:
+        assert "optimizer" not in f
 
 
 def test_copied_preset_directory_loads(preset, tmp_path):

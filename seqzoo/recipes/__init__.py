@@ -16,6 +16,8 @@ RECIPES = {
     "shakespeare-lstm": ("seqzoo.recipes.shakespeare", {"architecture": "lstm"}),
     "shakespeare-gru": ("seqzoo.recipes.shakespeare", {"architecture": "gru"}),
     "shakespeare-rnn": ("seqzoo.recipes.shakespeare", {"architecture": "simple_rnn"}),
+    "weather-lstm": ("seqzoo.recipes.weather", {"architecture": "lstm"}),
+    "weather-gru": ("seqzoo.recipes.weather", {"architecture": "gru"}),
 }
 
 

@@ -97,7 +97,7 @@ def train(architecture: str, *, out: Path, epochs: int = 300, seed: int = 0, bat
         metrics=metrics,
         recipe={
             "command": f"python -m seqzoo.recipes.weather --architecture {architecture} --out {out}",
-            "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size, "loss": "mae",
+            "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size, "loss": "mse",
                         "optimizer": "adam 3e-3, clipnorm 1", "early_stopping": "val_loss, patience 20"},
             "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),
             "versions": versions(), "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.items()},
