@@ -124,10 +124,12 @@ def list_models(pattern: str | None = None, *, task: str | None = None) -> list[
     )
 
 
-def info(name: str) -> ModelCard:
-    """The model card of a zoo entry.
+def info(name: str | Path) -> ModelCard:
+    """The model card of a zoo entry, or of a preset directory.
 
     Example:
     >>> print(seqzoo.info("names-lstm"))
     """
-    return get_entry(name).card
+    if (Path(name) / CARD_FILE).is_file():
+        return ModelCard.read(name)
+    return get_entry(str(name)).card

@@ -35,8 +35,11 @@ class Forecaster(Task):
 
     Example:
     >>> model = seqzoo.load("weather-lstm")
-    >>> model.forecast(history, horizon=3)  # history: the last 7 days or more
-    [{'date': '2015-01-01', 'temp_max': 8.4, 'temp_min': 3.1}, ...]
+    >>> history = model.card.extra["example_history"]  # 2014-12-25 .. 2014-12-31
+    >>> model.forecast(history, horizon=3)  # A DataFrame when pandas is installed.
+    [{'date': '2015-01-01', 'temp_max': 4.09..., 'temp_min': -1.88...}, ...]
+    >>> model.predict(np.zeros((1, 7, 6), "float32")).shape  # Windows of input_columns.
+    (1, 2)
     """
 
     task_name = "forecasting"
@@ -146,13 +149,14 @@ class Forecaster(Task):
                 forecast per window of `window` consecutive rows, the last
                 one being the step after the table's last row.
         """
+        kwargs.setdefault("verbose", 0)
         if isinstance(x, tf.data.Dataset) or self.preprocessor is None:
-            return super().predict(x, batch_size=batch_size, verbose=0, **kwargs)
+            return super().predict(x, batch_size=batch_size, **kwargs)
         if isinstance(x, np.ndarray | tf.Tensor):
             x, _ = self.preprocessor.check_windows(x)
         else:
             x = self.preprocessor.windows(x)
-        return super().predict(x, batch_size=batch_size or 256, verbose=0, **kwargs)
+        return super().predict(x, batch_size=batch_size or 256, **kwargs)
 
     def forecast(self, history, horizon: int = 1):
         """Forecast the targets of the `horizon` steps after the last row of `history`.
@@ -176,8 +180,10 @@ class Forecaster(Task):
                 unreadable or non-consecutive dates, or non-numeric values.
 
         Example:
-        >>> model.forecast({"date": [...7 dates], "precipitation": [...], "temp_max": [...],
-        ...                 "temp_min": [...], "wind": [...]}, horizon=2)
+        >>> model = seqzoo.load("weather-lstm")
+        >>> model.forecast({"date": ["2015-06-0%d" % d for d in range(1, 8)],
+        ...                 "precipitation": [0.0] * 7, "temp_max": [22.0] * 7,
+        ...                 "temp_min": [12.0] * 7, "wind": [3.0] * 7}, horizon=2)
         """
         return as_table(self._forecast_rows(history, horizon))
 

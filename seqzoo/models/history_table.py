@@ -102,10 +102,10 @@ def _columns_of(data, names: list[str]) -> dict[str, Sequence]:
 
 
 def _numeric(name: str, values) -> np.ndarray:
-    array = np.asarray(values)
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     if array.dtype.kind in "iuf":
         return array.astype(np.float64)
-    for i, value in enumerate(array.tolist()):
+    for i, value in enumerate(array.tolist()):  # Object dtype keeps each value's own type.
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise InputError(
                 f"Column {name!r}, row {i}: {value!r} ({type(value).__name__}) is not a number; "
