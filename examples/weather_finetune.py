@@ -51,23 +51,32 @@ def rows(table: dict[str, list], start: int, stop: int | None = None) -> dict[st
     return {name: values[start:stop] for name, values in table.items()}
 
 
+def show(label: str, names: list[str], scores: np.ndarray) -> np.ndarray:
+    print(f"{label:36s}" + "  ".join(f"{t} {s:5.2f} °C" for t, s in zip(names, scores)))
+    return scores
+
+
 def report(label: str, model, table) -> np.ndarray:
     windows, targets = model.preprocessor.pairs(table)
-    scores = mae(model.predict(windows), targets)
-    print(f"{label:36s}" + "  ".join(f"{t} {s:5.2f} °C" for t, s in zip(model.target_names, scores)))
-    return scores
+    return show(label, model.target_names, mae(model.predict(windows), targets))
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="two epochs, for tests")
     parser.add_argument("--epochs", type=int, default=40)
-    parser.add_argument("--out", type=Path, help="where to write the CSV and the fine-tuned preset")
+    parser.add_argument("--out", type=Path,
+                        help="keep the CSV and the fine-tuned preset here (default: a temporary folder)")
     args = parser.parse_args(argv)
-    keras.utils.set_random_seed(0)
-    out = args.out or Path(tempfile.mkdtemp(prefix="seqzoo-finetune-"))
-    out.mkdir(parents=True, exist_ok=True)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        return run(args.out, args)
+    with tempfile.TemporaryDirectory(prefix="seqzoo-finetune-") as folder:
+        return run(Path(folder), args)
 
+
+def run(out: Path, args) -> int:
+    keras.utils.set_random_seed(0)
     csv_path = out / "synthetic_city.csv"
     write_synthetic_city(csv_path)
     print(f"Wrote SYNTHETIC daily weather of an invented city to {csv_path}")
@@ -77,9 +86,8 @@ def main(argv=None) -> int:
     train, test = rows(table, 0, 2 * 365), rows(table, 2 * 365 - model.window)  # Test: the last year.
     windows, targets = model.preprocessor.pairs(test)
     print(f"Next-day MAE on the last year ({len(targets)} days):")
-    print(f"{'persistence (tomorrow = today)':36s}" + "  ".join(
-        f"{t} {s:5.2f} °C" for t, s in zip(model.target_names,
-                                          mae(persistence(windows, model.preprocessor.target_indices), targets))))
+    naive = persistence(windows, model.preprocessor.target_indices)
+    show("persistence (tomorrow = today)", model.target_names, mae(naive, targets))
     before = report("weather-lstm as trained on Seattle", model, test)
 
     # A smaller learning rate than from scratch: adjust the Seattle model, do not forget it.
@@ -88,7 +96,8 @@ def main(argv=None) -> int:
     model.fit(train, epochs=epochs, batch_size=32, verbose=0)
     after = report(f"after fit ({epochs} epochs, 2 years)", model, test)
     model.save_preset(out / "weather-lstm-synthetic-city")
-    print(f"temp_max MAE {before[0]:.2f} -> {after[0]:.2f} °C; fine-tuned preset: {out / 'weather-lstm-synthetic-city'}")
+    kept = f"; fine-tuned preset: {out / 'weather-lstm-synthetic-city'}" if args.out else ""
+    print(f"temp_max MAE {before[0]:.2f} -> {after[0]:.2f} °C{kept}")
     return 0
 
 

@@ -64,7 +64,7 @@ def test_normalisation_is_adapted_inside_the_model_once():
     table = make_table()
     model = build(data=table)
     windows, targets = model.preprocessor.pairs(table)
-    assert model.preprocessor.input_columns == FEATURES + ["season_sin", "season_cos"]
+    assert model.input_columns == FEATURES + ["season_sin", "season_cos"]
     mean = np.asarray(model.normalizer.mean).reshape(-1)
     np.testing.assert_allclose(mean, windows.reshape(-1, windows.shape[-1]).mean(axis=0), rtol=1e-4, atol=1e-4)
     changes = targets - windows[:, -1, [1, 2]]

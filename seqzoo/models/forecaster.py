@@ -119,6 +119,11 @@ class Forecaster(Task):
     def window(self) -> int:
         return self.reader.window
 
+    @property
+    def input_columns(self) -> list[str]:
+        """The last axis of the windows that `predict` and `fit` take as arrays."""
+        return self.reader.input_columns
+
     # === Normalisation ===
     def adapt(self, x, y=None) -> None:
         """Set the input normalisation and the scale of predicted changes from training data.
@@ -199,7 +204,8 @@ class Forecaster(Task):
             window = reader.model_inputs(dates, values)[None]
             predicted = self(window, training=False).numpy()[0]
             date = next_date(dates[-1], reader.frequency)
-            rows.append({"date": date.isoformat(), **{t: float(v) for t, v in zip(reader.target_names, predicted)}})
+            rows.append({"date": date.isoformat(),
+                         **{t: float(v) for t, v in zip(reader.target_names, predicted)}})
             row = held.copy()
             row[reader.target_indices] = predicted
             dates, values = dates[1:] + [date], np.concatenate([values[1:], row[None]], axis=0)

@@ -67,7 +67,8 @@ def _columns_of(data, names: list[str]) -> dict[str, Sequence]:
     if hasattr(data, "columns") and hasattr(data, "to_numpy"):  # A pandas DataFrame.
         present = [str(c) for c in data.columns]
         columns = {c: data[c].to_numpy() for c in names if c in present}
-        if names[0] not in columns and hasattr(data.index, "to_numpy") and str(data.index.dtype).startswith("datetime"):
+        dated_index = str(getattr(data.index, "dtype", "")).startswith("datetime")
+        if names[0] not in columns and dated_index:
             columns[names[0]] = data.index.to_numpy()  # Dates as the index, as pandas users keep them.
     elif isinstance(data, Mapping):
         present = list(data)

@@ -69,11 +69,13 @@ def train(architecture: str, *, out: Path, epochs: int = 300, seed: int = 0, bat
         "test": measure(model, test_table),
         "validation": measure(model, valid_table),
         "persistence": dict(zip(TARGETS, mae(persistence(x_test, pre.target_indices), y_test).tolist())),
-        "linear": dict(zip(TARGETS, mae(LinearWindowModel().fit(x_train, y_train).predict(x_test), y_test).tolist())),
+        "linear": dict(zip(TARGETS, mae(LinearWindowModel().fit(x_train, y_train).predict(x_test),
+                                        y_test).tolist())),
     }
     metrics = {}
     for target in TARGETS:
-        metrics[f"test_mae_{target}"] = metric(scores["test"][target], "test", "°C", f"next-day MAE on {TEST_DAYS}")
+        metrics[f"test_mae_{target}"] = metric(scores["test"][target], "test", "°C",
+                                               f"next-day MAE on {TEST_DAYS}")
     for target in TARGETS:
         metrics[f"test_mae_{target}_vs_persistence"] = metric(
             scores["test"][target] / scores["persistence"][target], "test", "ratio",
