@@ -50,6 +50,8 @@ class RecurrentBackbone(keras.Model):
         num_layers: Stacked recurrent layers.
         bidirectional: Read the sequence in both directions.
         dropout: Dropout rate on the embedding and between layers.
+        word_dropout: Rate of dropping whole words (their embedding vectors)
+            in training; a strong regulariser for small text datasets.
         return_sequences: Output every step ([B, T, H]) or the last one ([B, H]).
 
     Example:
@@ -69,14 +71,15 @@ class RecurrentBackbone(keras.Model):
         bidirectional: bool = False,
         dropout: float = 0.0,
         return_sequences: bool = True,
+        word_dropout: float = 0.0,
         **kwargs,
     ):
         if (vocabulary_size is None) == (feature_dim is None):
             raise InputError("Give exactly one of vocabulary_size (tokens) or feature_dim (features).")
         if num_layers < 1 or hidden_size < 1:
             raise InputError("num_layers and hidden_size must be at least 1.")
-        if not 0.0 <= dropout < 1.0:
-            raise InputError(f"dropout must be in [0, 1), got {dropout}.")
+        if not (0.0 <= dropout < 1.0 and 0.0 <= word_dropout < 1.0):
+            raise InputError(f"dropout and word_dropout must be in [0, 1), got {dropout}, {word_dropout}.")
         # === Layers ===
         if vocabulary_size is not None:
             self.token_embedding = keras.layers.Embedding(
@@ -95,11 +98,17 @@ class RecurrentBackbone(keras.Model):
                 layer = keras.layers.Bidirectional(layer, name=f"bidirectional_{i}")
             self.recurrent_layers.append(layer)
         self.dropout_layer = keras.layers.Dropout(dropout, name="dropout") if dropout else None
+        self.word_dropout_layer = (
+            keras.layers.Dropout(word_dropout, noise_shape=(None, None, 1), name="word_dropout")
+            if word_dropout and vocabulary_size is not None else None
+        )
 
         # === Functional Model ===
         if vocabulary_size is not None:
             inputs = keras.Input(shape=(None,), dtype="int32", name="token_ids")
             x = self.token_embedding(inputs)
+            if self.word_dropout_layer is not None:
+                x = self.word_dropout_layer(x)
         else:
             inputs = keras.Input(shape=(None, feature_dim), dtype="float32", name="features")
             x = inputs
@@ -121,6 +130,7 @@ class RecurrentBackbone(keras.Model):
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.return_sequences = return_sequences
+        self.word_dropout = word_dropout
 
     @property
     def output_size(self) -> int:
@@ -140,6 +150,7 @@ class RecurrentBackbone(keras.Model):
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
             "return_sequences": self.return_sequences,
+            "word_dropout": self.word_dropout,
         }
 
     @classmethod

@@ -95,7 +95,7 @@ class TextClassifier(Task):
     def create(cls, architecture: str, *, labels=("negative", "positive"), num_classes=None,
                vocabulary=None, texts=None, vocabulary_size=10_000, sequence_length=128,
                embedding_dim=128, hidden_size=128, num_layers=1, bidirectional=False,
-               dropout=0.0, pooling="last", head_dropout=0.0, **unknown) -> "TextClassifier":
+               dropout=0.0, word_dropout=0.0, pooling="last", head_dropout=0.0, **unknown) -> "TextClassifier":
         """An untrained classifier; the vocabulary comes from `vocabulary` or `texts`.
 
         Args:
@@ -105,8 +105,8 @@ class TextClassifier(Task):
             vocabulary: A list of words; or `texts` to learn the
                 `vocabulary_size` most frequent words from.
             sequence_length: Words per example and per prediction chunk.
-            embedding_dim, hidden_size, num_layers, bidirectional, dropout:
-                See `RecurrentBackbone`.
+            embedding_dim, hidden_size, num_layers, bidirectional, dropout,
+                word_dropout: See `RecurrentBackbone`.
             pooling, head_dropout: See `TextClassifier`.
         """
         if unknown:
@@ -123,7 +123,8 @@ class TextClassifier(Task):
         backbone = RecurrentBackbone(
             architecture, vocabulary_size=vocabulary_size if vocabulary is None else tokenizer.vocabulary_size,
             embedding_dim=embedding_dim, hidden_size=hidden_size, num_layers=num_layers,
-            bidirectional=bidirectional, dropout=dropout, return_sequences=pooling != "last",
+            bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout,
+            return_sequences=pooling != "last",
         )
         return cls(backbone, TextClassifierPreprocessor(tokenizer, sequence_length),
                    labels=labels, pooling=pooling, head_dropout=head_dropout)
