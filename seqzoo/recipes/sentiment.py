@@ -31,11 +31,11 @@ PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", "embedding_dim": 128, "hidden_size": 256,
                       "num_layers": 2, "dropout": 0.3, "pooling": "last", "lm_epochs": 0},
     "sentiment-lstm": {"architecture": "lstm", "embedding_dim": 64, "hidden_size": 128,
-                       "num_layers": 2, "dropout": 0.5, "word_dropout": 0.5, "pooling": "max_mean",
+                       "num_layers": 2, "dropout": 0.5, "word_dropout": 0.6, "pooling": "max_mean",
                        "head_dropout": 0.5, "vocabulary_size": 30_000, "learning_rate": 2e-3,
                        "batch_size": 32, "lm_epochs": 0},
     "sentiment-bilstm": {"architecture": "lstm", "embedding_dim": 64, "hidden_size": 64,
-                         "num_layers": 2, "bidirectional": True, "dropout": 0.5, "word_dropout": 0.4,
+                         "num_layers": 2, "bidirectional": True, "dropout": 0.5, "word_dropout": 0.6,
                          "pooling": "max_mean", "head_dropout": 0.5, "vocabulary_size": 30_000,
                          "learning_rate": 2e-3, "batch_size": 32, "lm_epochs": 0},
 }
