@@ -5,7 +5,6 @@ Run:
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.baselines import tuned_char_bigram
-from seqzoo.recipes.runner import RUNS_DIR, display_path, fit_resumable, metric, plot_history, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, versions
 
 HPARAMS = {
     "lstm": {"embedding_dim": 32, "hidden_size": 128, "num_layers": 2, "dropout": 0.2},
@@ -67,22 +66,12 @@ def train(architecture: str, *, out: Path, epochs: int = 60, seed: int = 0, batc
         ),
         extra={"samples": model.generate("", max_length=20, temperature=0.8, seed=0, n=5)},
     )
-    plot = RUNS_DIR / f"{name}-seed{seed}" / "training_curve.png"
-    extra = {"training_curve.png": plot} if plot_history(history, plot, title=name) else {}
-    model.save_preset(out, card=card, extra_files=extra)
-    return card
+    return save_with_curve(model, out, card, history, f"{name}-seed{seed}")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--architecture", choices=sorted(HPARAMS), default="lstm")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    card = train(args.architecture, out=args.out, epochs=args.epochs, seed=args.seed)
-    print(card)
-    return 0
+    return recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm",
+                       epochs=60, argv=argv)
 
 
 if __name__ == "__main__":

@@ -99,3 +99,29 @@ def display_path(path: Path) -> str:
     """`path` relative to the working directory when inside it, for the card's command."""
     relative = os.path.relpath(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def save_with_curve(model, out: Path, card, history: dict, run_name: str):
+    """Write the preset with its card and, when matplotlib is there, its training curve."""
+    plot = RUNS_DIR / run_name / "training_curve.png"
+    extra = {"training_curve.png": plot} if plot_history(history, plot, title=card.name) else {}
+    model.save_preset(out, card=card, extra_files=extra)
+    return card
+
+
+def recipe_main(train, doc: str, *, flag: str, choices, default: str, epochs: int, argv=None) -> int:
+    """The command line every recipe shares: --FLAG CHOICE --out DIR [--epochs N] [--seed S].
+
+    Example:
+    >>> recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm", epochs=60)
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{flag}", choices=sorted(choices), default=default)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    print(train(getattr(args, flag), out=args.out, epochs=args.epochs, seed=args.seed))
+    return 0

@@ -10,7 +10,6 @@ Run:
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.recipes.bag_of_words import tfidf_logistic_regression
-from seqzoo.recipes.runner import RUNS_DIR, display_path, fit_resumable, metric, plot_history, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, versions
 
 # Chosen on the validation split: on ~10k snippets, heavy dropout (whole words, states,
 # head) matters more than size; LM pretraining on the same snippets did not help here.
@@ -147,21 +146,12 @@ def train(preset: str, *, out: Path, epochs: int = 12, seed: int = 0) -> ModelCa
         ),
         extra={"labels": model.labels},
     )
-    plot = RUNS_DIR / f"{preset}-seed{seed}" / "training_curve.png"
-    extra = {"training_curve.png": plot} if plot_history(history, plot, title=preset) else {}
-    model.save_preset(out, card=card, extra_files=extra)
-    return card
+    return save_with_curve(model, out, card, history, f"{preset}-seed{seed}")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="sentiment-lstm")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--epochs", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    print(train(args.preset, out=args.out, epochs=args.epochs, seed=args.seed))
-    return 0
+    return recipe_main(train, __doc__, flag="preset", choices=PRESETS, default="sentiment-lstm",
+                       epochs=12, argv=argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ Run:
 """
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ import keras
 import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
-from seqzoo.recipes.runner import RUNS_DIR, display_path, fit_resumable, metric, plot_history, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, versions
 
 HPARAMS = {
     "lstm": {"embedding_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.2},
@@ -80,21 +79,12 @@ def train(architecture: str, *, out: Path, epochs: int = 20, seed: int = 0, batc
                         for t in (0.5, 0.8)},
         },
     )
-    plot = RUNS_DIR / run_name / "training_curve.png"
-    extra = {"training_curve.png": plot} if plot_history(history, plot, title=name) else {}
-    model.save_preset(out, card=card, extra_files=extra)
-    return card
+    return save_with_curve(model, out, card, history, run_name)
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--architecture", choices=sorted(HPARAMS), default="lstm")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    print(train(args.architecture, out=args.out, epochs=args.epochs, seed=args.seed))
-    return 0
+    return recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm",
+                       epochs=20, argv=argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ Run:
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.forecast_baselines import LinearWindowModel, mae, persistence
-from seqzoo.recipes.runner import RUNS_DIR, fit_resumable, metric, plot_history, versions
+from seqzoo.recipes.runner import fit_resumable, metric, recipe_main, save_with_curve, versions
 
 FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
 TARGETS = ["temp_max", "temp_min"]
@@ -120,21 +119,12 @@ def train(architecture: str, *, out: Path, epochs: int = 300, seed: int = 0, bat
             "rolling_forecast": "beyond one step, precipitation and wind are held at their mean over the window",
         },
     )
-    plot = RUNS_DIR / f"{name}-seed{seed}" / "training_curve.png"
-    extra = {"training_curve.png": plot} if plot_history(history, plot, title=name) else {}
-    model.save_preset(out, card=card, extra_files=extra)
-    return card
+    return save_with_curve(model, out, card, history, f"{name}-seed{seed}")
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--architecture", choices=sorted(HPARAMS), default="lstm")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--epochs", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    print(train(args.architecture, out=args.out, epochs=args.epochs, seed=args.seed))
-    return 0
+    return recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm",
+                       epochs=300, argv=argv)
 
 
 if __name__ == "__main__":
