@@ -68,7 +68,7 @@ class CharLM(Task):
                 See `RecurrentBackbone`.
         """
         _reject_unknown(unknown)
-        tokenizer = CharTokenizer(vocabulary=vocabulary)
+        tokenizer = CharTokenizer(vocabulary=vocabulary, name="char_tokenizer")
         if vocabulary is None and texts is not None:
             tokenizer.adapt(texts)
         elif vocabulary is None:

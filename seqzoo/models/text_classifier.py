@@ -115,7 +115,8 @@ class TextClassifier(Task):
             labels = [str(i) for i in range(num_classes)] if labels == ("negative", "positive") else labels
             if len(labels) != num_classes:
                 raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
-        tokenizer = WordTokenizer(vocabulary=vocabulary, max_vocabulary_size=vocabulary_size)
+        tokenizer = WordTokenizer(vocabulary=vocabulary, max_vocabulary_size=vocabulary_size,
+                                  name="word_tokenizer")
         if vocabulary is None:
             if texts is None:
                 raise InputError("Pass `texts` (to learn the vocabulary from) or `vocabulary`.")
