@@ -71,7 +71,25 @@ class Task(keras.Model):
         return self.preprocessor.make_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
 
     def fit(self, x=None, y=None, *, batch_size=None, validation_data=None, shuffle=True, seed=0, **kwargs):
-        """Train on raw data (see the task's docstring), or on ids when the preprocessor is None."""
+        """Train on raw data, or on ids when `preprocessor` is None.
+
+        Compiles with the task's defaults first if `compile` was not called,
+        and again after `trainable` changed (for example a frozen backbone).
+
+        Args:
+            x: Raw inputs (a list of texts, a table of rows) or a `tf.data.Dataset`
+                of raw examples.
+            y: Targets for `x` when it is not a dataset (labels, values), if the task has any.
+            batch_size: Examples per step (default: the task's).
+            validation_data: `x` or an `(x, y)` tuple, in the same raw form.
+            shuffle: Shuffle the examples each epoch.
+            seed: Seed of the shuffle.
+            **kwargs: Passed to `keras.Model.fit` (epochs, callbacks, verbose, ...).
+
+        Example:
+        >>> clf = seqzoo.load("sentiment-lstm")
+        >>> clf.fit(["great film", "dull film"], ["positive", "negative"], epochs=2)
+        """
         self._compile_if_needed()
         dataset = self._as_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
         if dataset is None:
@@ -83,7 +101,17 @@ class Task(keras.Model):
         return super().fit(dataset, validation_data=validation_data, shuffle=False, **kwargs)
 
     def evaluate(self, x=None, y=None, *, batch_size=None, **kwargs):
-        """Evaluate on raw data, like `fit`."""
+        """Evaluate on raw data, like `fit`; returns the loss and metrics.
+
+        Args:
+            x: Raw inputs or a `tf.data.Dataset` of raw examples.
+            y: Targets for `x` when it is not a dataset.
+            batch_size: Examples per step.
+
+        Example:
+        >>> clf.evaluate(texts, labels)
+        [0.48, 0.78]
+        """
         self._compile_if_needed()
         # Keras calls evaluate from fit with an already preprocessed dataset.
         if kwargs.get("_use_cached_eval_dataset") or self.preprocessor is None:
