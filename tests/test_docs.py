@@ -6,13 +6,25 @@ Code blocks in docs/index.md and docs/guides/*.md are tested like this:
   folder, so files the examples write do not land in the repository;
 - a block right after the line `<!-- test: skip (reason) -->` is shown but not run
   (it needs the reader's own files or packages);
-- a block right after `<!-- test: needs NAME -->` runs only when the zoo has NAME;
-- other languages (bash, toml, ...) never run.
+- a block right after `<!-- test: needs NAME -->` runs only when NAME is available:
+  a model of the zoo, or a built-in dataset that is cached;
+- other languages (bash, toml, text, ...) never run.
 The usage snippet of the first model page of each task runs too. All of it runs
 in one subprocess, so TensorFlow is imported once.
+
+What a block prints is shown on the page by an include right after it,
+
+    ```text title="Output"
+    --8<-- "docs/outputs/guides/PAGE-WHAT.txt"
+    ```
+
+recorded by docs/scripts/regenerate_outputs.py (which parses pages with the
+same rules: `blocks` and `runnable` below come from it). Outputs are never typed
+by hand; a test fails when one is older than its code or its model.
 """
 from __future__ import annotations
 
+import html.parser
 import importlib.util
 import json
 import os
@@ -21,6 +33,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -28,35 +41,29 @@ import seqzoo
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-PAGES = [DOCS / "index.md", *sorted((DOCS / "guides").glob("*.md"))]
-FENCE = re.compile(r"(?:<!-- test: (?P<marker>[^>]*?) -->\n)?^```(?P<lang>\w*)[^\n]*\n(?P<code>.*?)^```",
-                   re.MULTILINE | re.DOTALL)
-DOCS_PACKAGES = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
+DOCS_PACKAGES = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python", "pymdownx")
 RUN_TIMEOUT_S = 300
 
 
-def load_hook():
-    spec = importlib.util.spec_from_file_location("zoo_pages", DOCS / "hooks" / "zoo_pages.py")
+def load_module(name: str, path: Path):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-def line_of(text: str, match: re.Match) -> int:
-    return text[: match.start("code")].count("\n") + 1
+def load_hook():
+    return load_module("zoo_pages", DOCS / "hooks" / "zoo_pages.py")
+
+
+OUTPUTS = load_module("regenerate_outputs", DOCS / "scripts" / "regenerate_outputs.py")
+PAGES = OUTPUTS.pages()
 
 
 def python_blocks(text: str) -> list[tuple[int, str]]:
-    """(line, code) of the blocks of a page that run, given the zoo installed here."""
-    blocks = []
-    for match in FENCE.finditer(text):
-        marker = (match["marker"] or "").strip()
-        if match["lang"] != "python" or marker.startswith("skip"):
-            continue
-        if marker.startswith("needs ") and marker.split()[1] not in seqzoo.list_models():
-            continue
-        blocks.append((line_of(text, match), match["code"]))
-    return blocks
+    """(line, code) of the blocks of a page that run, given the zoo and datasets here."""
+    return [(block.line, block.code) for block in OUTPUTS.blocks(text) if OUTPUTS.runnable(block)]
 
 
 def documents() -> dict[str, list[tuple[int, str]]]:
@@ -125,10 +132,46 @@ def test_model_page_usage_snippets_run(code_results):
 def test_every_python_block_compiles():
     """Skipped blocks too: a reader may still copy them."""
     for page in PAGES:
+        for block in OUTPUTS.blocks(page.read_text(encoding="utf-8")):
+            if block.python:
+                compile(block.code, f"{page.name}, line {block.line}", "exec")
+
+
+# === Outputs: recorded by docs/scripts/regenerate_outputs.py, never typed ===
+def test_recorded_outputs_are_current():
+    """Every output shown was recorded from the code shown now, on the models of the zoo now."""
+    problems = OUTPUTS.stale()
+    assert not problems, ("Outputs the docs show are missing or older than their code or model; record them "
+                          "again with\n    python docs/scripts/regenerate_outputs.py --stale\n" + "\n".join(problems))
+
+
+def test_outputs_follow_runnable_blocks():
+    """A page's output include sits right after a Python block that runs (not a skipped one).
+
+    Pages may also show the recorded run of an example (docs/outputs/examples/...).
+    """
+    for page in [*PAGES, DOCS / "examples.md"]:
         text = page.read_text(encoding="utf-8")
-        for match in FENCE.finditer(text):
-            if match["lang"] == "python":
-                compile(match["code"], f"{page.name}, line {line_of(text, match)}", "exec")
+        shown = {block.output for block in OUTPUTS.blocks(text) if block.output}
+        for block in OUTPUTS.blocks(text):
+            assert not (block.skip and block.output), f"{page.name}, line {block.line}: a skipped block shows output"
+        for path in re.findall(r'--8<-- "(docs/outputs/[^"]+)"', text):
+            assert path in shown or path.startswith("docs/outputs/examples/"), (
+                f"{page.name}: {path} is not right after a Python block")
+            assert (ROOT / path).is_file(), f"{page.name}: {path} does not exist"
+
+
+HAND_TYPED_OUTPUT = re.compile(r"#\s*(\[\(|\['|\{'|\[\[)")  # "# [('n', 0.72), ...]" and the like
+
+
+def test_no_hand_typed_outputs_in_comments():
+    for page in PAGES:
+        for block in OUTPUTS.blocks(page.read_text(encoding="utf-8")):
+            if block.python:
+                for i, line in enumerate(block.code.splitlines()):
+                    assert not HAND_TYPED_OUTPUT.search(line), (
+                        f"{page.name}, line {block.line + i}: show outputs in an Output block recorded by "
+                        f"docs/scripts/regenerate_outputs.py, not in a comment: {line.strip()}")
 
 
 def test_the_convention_leaves_code_to_run():
@@ -155,21 +198,109 @@ def test_generated_pages_cover_the_zoo():
         assert f"## {name}\n" in pages["datasets.md"]
 
 
-def test_mkdocs_build_strict(tmp_path):
+def test_cli_page_covers_every_command():
+    from seqzoo.cli import build_parser
+
+    hook = load_hook()
+    page = hook.cli_page()
+
+    def commands(parser, path):
+        for name, _, sub in hook._subcommands(parser):
+            yield f"{path} {name}"
+            yield from commands(sub, f"{path} {name}")
+
+    names = list(commands(build_parser(), "seqzoo"))
+    assert {"seqzoo list", "seqzoo generate", "seqzoo data fetch"} <= set(names)
+    for command in names:
+        assert f"\n## {command}\n" in page and f"usage: {command}" in page, command
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site, built once with `mkdocs build --strict`."""
     missing = [p for p in DOCS_PACKAGES if importlib.util.find_spec(p.split(".")[0]) is None
                or importlib.util.find_spec(p) is None]
     if missing:
         pytest.skip(f"the docs extra is not installed ({', '.join(missing)}): pip install '.[docs]'")
-    site = tmp_path / "site"
+    site = tmp_path_factory.mktemp("docs") / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
                              "-d", str(site)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-4000:]
+    return site
+
+
+class _Links(html.parser.HTMLParser):
+    """Collects href/src attributes and element ids of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        for key, value in attrs:
+            if key in ("href", "src") and value:
+                self.links.append(value)
+            if key in ("id", "name") and value:
+                self.ids.add(value)
+
+
+def _parse(page: Path) -> _Links:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _target(site: Path, page: Path, link: str) -> tuple[Path | None, str]:
+    """The file a relative link of `page` points to (None for external links), and its fragment."""
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc or link.startswith(("/", "#")):
+        return None, parts.fragment
+    target = (page.parent / unquote(parts.path)).resolve()
+    if parts.path.endswith("/") or target.is_dir():
+        target = target / "index.html"
+    return target, parts.fragment
+
+
+def test_site_internal_links_resolve(site):
+    """Every relative href/src of every built page names a file of the site, and its #anchor exists."""
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    parsed = {page.resolve(): _parse(page) for page in pages}
+    broken = []
+    for page in pages:
+        for link in parsed[page.resolve()].links:
+            target, fragment = _target(site, page, link)
+            if target is None:
+                continue
+            where = f"{page.relative_to(site)}: {link}"
+            if not target.is_file():
+                broken.append(f"{where} (no {target})")
+            elif fragment and target.suffix == ".html" and fragment not in parsed[target].ids:
+                broken.append(f"{where} (no #{fragment} there)")
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:50])
+
+
+def test_site_pages(site):
+    for page in ["index.html", "zoo/index.html", "datasets/index.html", "cli/index.html", "examples/index.html",
+                 *[f"guides/{p.stem}/index.html" for p in (DOCS / "guides").glob("*.md")]]:
+        assert (site / page).is_file(), f"no {page}"
+    built = "".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
+    assert "{{ metric" not in built and "--8&lt;--" not in built and '--8<--' not in built
+    examples = html.unescape(re.sub(r"<[^>]+>", "", (site / "examples" / "index.html").read_text(encoding="utf-8")))
+    for example in sorted((ROOT / "examples").glob("*.py")):
+        lines = [line for line in example.read_text(encoding="utf-8").splitlines() if line.strip()]
+        assert all(line in examples for line in lines), f"{example.name} is not (all) on the Examples page"
+    assert "seqzoo data fetch" in (site / "cli" / "index.html").read_text(encoding="utf-8")
+
+
+def test_mkdocs_build_strict(site):
     zoo = (site / "zoo" / "index.html").read_text(encoding="utf-8")
     for name in seqzoo.list_models():
         assert f'href="../models/{name}/"' in zoo, f"{name} is missing from the zoo page"
         page = site / "models" / name / "index.html"
         assert page.is_file(), f"no page for {name}"
+        assert f"<h1 id=\"{name}\">{name}" in page.read_text(encoding="utf-8")
         if "training_curve.png" in seqzoo.info(name).files:
             assert (site / "models" / name / "training_curve.png").is_file()
     assert "seqzoo.models.char_lm.CharLM" in (site / "api" / "models" / "index.html").read_text(encoding="utf-8")

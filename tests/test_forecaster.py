@@ -1,6 +1,4 @@
 import datetime
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -267,23 +265,3 @@ def test_weather_lstm_demo_and_cli_forecast_work_offline(tmp_path, capsys):
     path.write_text(path.read_text().replace("2014-12-31,0.0", "2014-12-31,lots"))
     assert main(["forecast", "weather-lstm", "--data", str(path)]) == 2
     assert "'precipitation': 'lots' is not a number" in capsys.readouterr().err
-
-
-# === Examples ===
-def _run_example(name):
-    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / name), "--quick"],
-                            capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
-
-
-def test_weather_finetune_example_quick():
-    out = _run_example("weather_finetune.py")
-    assert "SYNTHETIC" in out and "persistence" in out and "after fit" in out
-
-
-@pytest.mark.skipif(not _cached("stocks"), reason="stocks is not cached")
-def test_stock_forecast_example_quick():
-    out = _run_example("stock_forecast.py")
-    assert "persistence" in out and "drift" in out and "LSTM" in out

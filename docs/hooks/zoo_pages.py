@@ -1,14 +1,26 @@
-"""MkDocs hook: the zoo, model and dataset pages, generated from the cards at every build.
+"""MkDocs hook: the zoo, model, dataset and CLI pages, generated at every build.
 
 Nothing here is typed by hand: `seqzoo.list_models()` decides which pages exist,
-each model's card fills its page, and `seqzoo.datasets.info` fills the datasets
-page (sizes only where the data is already cached; nothing is downloaded).
-The pages are virtual files (`File.generated`), so they never land in docs/.
+each model's card fills its page, `seqzoo.datasets.info` fills the datasets
+page (sizes only where the data is already cached; nothing is downloaded), and
+`seqzoo.cli.build_parser()` writes the CLI reference. The pages are virtual
+files (`File.generated`), so they never land in docs/.
+
+In the hand-written pages, `{{ metric NAME KEY }}` (or `{{ metric NAME KEY:.1% }}`,
+any format spec) becomes the value of metric KEY of model NAME's card, so the
+prose quotes the cards and cannot drift from them; an unknown model or metric
+fails the build. A model page shows the output of its usage snippet when
+docs/scripts/regenerate_outputs.py recorded it from the current snippet and card.
 """
 from __future__ import annotations
 
+import argparse
 import csv
+import functools
+import importlib.util
 import json
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +36,9 @@ from seqzoo.zoo_table import format_size, markdown_table, preset_size  # noqa: E
 
 BENCHMARK = ROOT / "benchmarks" / "results" / "generation.csv"
 BENCHMARK_MARKER = "<!-- benchmark: generation -->"
+METRIC = re.compile(r"\{\{\s*metric\s+(?P<name>[\w.-]+)\s+(?P<key>\w+)(?::(?P<spec>[^}\s]+))?\s*\}\}")
+OUTPUTS_SCRIPT = ROOT / "docs" / "scripts" / "regenerate_outputs.py"
+CLI_WIDTH = 80  # Columns of the CLI help text, so the page is the same on every machine.
 NAV_SECTION = "Models"  # The nav section of mkdocs.yml that the model pages are appended to.
 CURVE = "training_curve.png"
 TASK_CLASSES = {
@@ -62,7 +77,12 @@ def usage_snippet(name: str) -> str:
 # === Pages ===
 def zoo_page() -> str:
     table = markdown_table(link=lambda name: f"models/{name}.md", file_size=True)
-    return f"""# The zoo
+    return f"""---
+hide:
+  - toc
+---
+
+# The zoo
 
 One row per entry of `seqzoo.list_models()`, generated from the model cards when
 this site was built. Headline metrics are measured on held-out data (the split is
@@ -149,6 +169,37 @@ def _recipe_section(card) -> str:
     return "\n\n".join(parts) or "No recipe recorded."
 
 
+@functools.lru_cache(maxsize=1)
+def _outputs_script():
+    spec = importlib.util.spec_from_file_location("regenerate_outputs", OUTPUTS_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def recorded_output(name: str) -> str | None:
+    """What the usage snippet printed when last recorded; None if missing or stale."""
+    script = _outputs_script()
+    path = f"docs/outputs/models/{name}.txt"
+    recorded = script.read_manifest().get(path)
+    if (recorded is None or not (ROOT / path).is_file()
+            or recorded["fingerprint"] != script.fingerprint(usage_snippet(name))):
+        return None
+    return (ROOT / path).read_text(encoding="utf-8")
+
+
+def recorded_output_block(name: str) -> str:
+    text = recorded_output(name)
+    if text is None:
+        return ""
+    return f"""
+```text title="Output (recorded by docs/scripts/regenerate_outputs.py)"
+{text.rstrip()}
+```
+"""
+
+
 def model_page(name: str) -> str:
     card = seqzoo.info(name)
     size = format_size(preset_size(name))
@@ -164,7 +215,7 @@ def model_page(name: str) -> str:
 
 {card.description}
 
-| | |
+| model | `{name}` |
 |---|---|
 | task | `{card.task}` ([`{task_class.rsplit('.', 1)[-1]}`][{task_class}]) |
 | architecture | `{card.architecture}`{f' ({shape})' if shape else ''} |
@@ -176,7 +227,7 @@ def model_page(name: str) -> str:
 
 ```python
 {usage_snippet(name)}```
-
+{recorded_output_block(name)}
 See the [guides](../guides/quickstart.md) for fine-tuning with `fit`.
 
 ## Data and split
@@ -249,6 +300,75 @@ days or months before the validation period as train and those after it as test.
     return "\n".join(parts)
 
 
+def _subcommands(parser: argparse.ArgumentParser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield name, helps.get(name, ""), sub
+
+
+def _help_text(parser: argparse.ArgumentParser) -> str:
+    saved = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = str(CLI_WIDTH + 2)  # argparse wraps at COLUMNS - 2.
+    try:
+        return parser.format_help().rstrip()
+    finally:
+        if saved is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = saved
+
+
+def cli_page() -> str:
+    """Every command's --help, from the parser the `seqzoo` command itself uses."""
+    from seqzoo.cli import build_parser
+
+    parser = build_parser()
+    sections, rows = [], []
+
+    def walk(parser, path):
+        for name, summary, sub in _subcommands(parser):
+            command = f"{path} {name}"
+            nested = list(_subcommands(sub))
+            rows.append(f"| [`{command}`](#{command.replace(' ', '-')}) | {_cell(summary or '')} |")
+            sections.append(f"## {command}\n\n{summary or ''}\n\n```text\n{_help_text(sub)}\n```\n")
+            if nested:
+                walk(sub, command)
+
+    walk(parser, "seqzoo")
+    return f"""# CLI reference
+
+The `seqzoo` command is installed with the package. This page is generated from
+`seqzoo.cli.build_parser()`, the parser the command itself uses, when the site is
+built: each section is that command's `--help`, so it cannot drift from the code.
+Errors print one line, `seqzoo: error: ...`, and exit with status 2.
+
+```text
+{_help_text(parser)}
+```
+
+| command | what it does |
+|---|---|
+{chr(10).join(rows)}
+
+{chr(10).join(sections)}"""
+
+
+def metric_value(name: str, key: str, spec: str | None = None) -> str:
+    """Metric `key` of model `name`'s card, formatted (default: 4 significant digits)."""
+    from mkdocs.exceptions import PluginError
+
+    if name not in seqzoo.list_models():
+        raise PluginError(f"{{{{ metric {name} {key} }}}}: no model {name!r} in the zoo")
+    metrics = seqzoo.info(name).metrics
+    if key not in metrics:
+        raise PluginError(f"{{{{ metric {name} {key} }}}}: the card of {name} has no metric {key!r}; "
+                          f"it has {sorted(metrics)}")
+    value = metrics[key]["value"]
+    return format(value, spec or ".4g")
+
+
 def benchmark_table(path: Path = BENCHMARK) -> str:
     """The last recorded run of benchmarks/generation.py as a Markdown table."""
     if not path.is_file():
@@ -261,7 +381,7 @@ def benchmark_table(path: Path = BENCHMARK) -> str:
 
 def pages() -> dict[str, str]:
     """Site path -> Markdown of every generated page."""
-    generated = {"zoo.md": zoo_page(), "datasets.md": datasets_page()}
+    generated = {"zoo.md": zoo_page(), "datasets.md": datasets_page(), "cli.md": cli_page()}
     generated.update({f"models/{name}.md": model_page(name) for name in seqzoo.list_models()})
     return generated
 
@@ -293,4 +413,4 @@ def on_files(files, config):
 def on_page_markdown(markdown, page, config, files):
     if BENCHMARK_MARKER in markdown:
         markdown = markdown.replace(BENCHMARK_MARKER, benchmark_table())
-    return markdown
+    return METRIC.sub(lambda m: metric_value(m["name"], m["key"], m["spec"]), markdown)
