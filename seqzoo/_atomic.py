@@ -1,8 +1,10 @@
 """Atomic writes: a reader sees either the old file or the complete new one."""
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -34,14 +36,19 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
 def replace_directory(tmp_dir: Path, final_dir: Path) -> None:
     """Move a fully written `tmp_dir` to `final_dir`, replacing any old one.
 
-    The old directory is renamed aside first and removed only after the new
-    one is in place, so an interruption never leaves a half-written result.
+    On Linux the two directories are swapped in one atomic step, so a reader
+    (or a process killed at any moment) sees the old or the new directory,
+    never neither. Elsewhere the old one is renamed aside first and removed
+    only after the new one is in place.
 
     Args:
         tmp_dir: A complete directory on the same file system as `final_dir`.
         final_dir: Where it should end up.
     """
-    final_dir = Path(final_dir)
+    tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
+    if final_dir.exists() and _exchange(tmp_dir, final_dir):
+        shutil.rmtree(tmp_dir, ignore_errors=True)  # It now holds the old content.
+        return
     old = None
     if final_dir.exists():
         old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
@@ -56,3 +63,20 @@ def replace_directory(tmp_dir: Path, final_dir: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2  # From <linux/fs.h>.
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with renameat2; False where it is unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    return result == 0  # EINVAL/ENOSYS (old kernel, odd file system): fall back.

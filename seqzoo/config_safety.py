@@ -12,7 +12,8 @@ import keras
 
 from seqzoo.errors import PresetError
 
-_FORBIDDEN_CLASSES = {"Lambda", "TFSMLayer", "function", "__lambda__", "TorchModuleWrapper"}
+_FORBIDDEN_CLASSES = {"Lambda", "TFSMLayer", "function", "__lambda__", "__typespec__",
+                      "TorchModuleWrapper", "JaxLayer", "FlaxLayer"}
 _KERAS_MODULES = (
     "keras.layers", "keras.initializers", "keras.regularizers", "keras.constraints",
     "keras.activations",
@@ -49,6 +50,8 @@ def _check_object(config: dict, source: str) -> None:
     registered = config.get("registered_name")
     if not isinstance(class_name, str) or class_name in _FORBIDDEN_CLASSES:
         raise PresetError(f"{source}: refusing to load {class_name!r}; it could run code.")
+    if not isinstance(module, str | None) or not isinstance(registered, str | None):
+        raise PresetError(f"{source}: {class_name!r} has a malformed module or registered_name.")
     if registered and registered != class_name:
         # A class registered with Keras' serialization registry, such as "seqzoo>CharLM".
         if not registered.startswith("seqzoo>") or keras.saving.get_registered_object(registered) is None:
@@ -56,14 +59,20 @@ def _check_object(config: dict, source: str) -> None:
         return
     if (module, class_name) in _KERAS_CLASSES:
         return
-    if module is None and any(
-        hasattr(getattr(keras, m.split(".")[1]), class_name) for m in _KERAS_MODULES
-    ):
+    if module is None and any(_is_keras_class(m, class_name) for m in _KERAS_MODULES):
         return
     if not isinstance(module, str) or not any(
-        module == m or module.startswith(m + ".") for m in _KERAS_MODULES
+        (module == m or module.startswith(m + ".")) and _is_keras_class(m, class_name)
+        for m in _KERAS_MODULES
     ):
         raise PresetError(
             f"{source}: refusing to import {class_name!r} from module {module!r}; "
             "only seqzoo classes and Keras layers are allowed."
         )
+
+
+def _is_keras_class(module: str, class_name: str) -> bool:
+    # Functions such as `keras.layers.deserialize` are not classes, so a config
+    # cannot name them; only public classes of the allowed modules pass.
+    namespace = getattr(keras, module.split(".")[1])
+    return not class_name.startswith("_") and isinstance(getattr(namespace, class_name, None), type)

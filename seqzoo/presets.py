@@ -4,21 +4,43 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import keras
 
-from seqzoo._atomic import replace_directory
+from seqzoo._atomic import replace_directory, write_bytes_atomic
 from seqzoo.card import CARD_FILE, ModelCard
 from seqzoo.config_safety import check_config
-from seqzoo.errors import PresetError
+from seqzoo.errors import PresetError, SeqzooError
 from seqzoo.layers.tokenizer import Tokenizer
 from seqzoo.models import task_classes
+from seqzoo.weights_safety import check_weights_file
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.weights.h5"
 ASSETS_DIR = "assets"
+MIN_KERAS = (3, 15, 1)
+
+
+def check_keras_version(version: str = keras.__version__) -> None:
+    """Raise `SeqzooError` if `version` is older than the Keras seqzoo needs.
+
+    Older Keras releases have known unsafe-deserialisation holes that the
+    preset loader relies on being fixed.
+    """
+    match = re.match(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?", version)
+    parts = [int(p or 0) for p in match.groups()] if match else [0, 0, 0]
+    if tuple(parts[:3]) < MIN_KERAS:
+        need = ".".join(map(str, MIN_KERAS))
+        raise SeqzooError(
+            f"seqzoo needs keras>={need} to load presets safely, but keras {version} is installed; "
+            f"run `pip install -U 'keras>={need}'`."
+        )
+
+
+check_keras_version()
 
 
 def sha256_file(path: str | Path) -> str:
@@ -105,22 +127,51 @@ def _default_card(model, name: str) -> ModelCard:
     )
 
 
+def _preset_files(preset_dir: Path) -> set[str]:
+    """Relative paths of the preset's files; refuses symlinks and other odd entries."""
+    files = set()
+    for root, dirs, names in os.walk(preset_dir, followlinks=False):
+        for name in dirs + names:
+            path = Path(root, name)
+            relative = path.relative_to(preset_dir).as_posix()
+            if path.is_symlink():
+                raise PresetError(f"{path} is a symbolic link; presets may hold only plain files.")
+            if name in names and not path.is_file():
+                raise PresetError(f"{path} is not a plain file; the preset is unsafe.")
+            if name in names and relative != CARD_FILE:
+                files.add(relative)
+    return files
+
+
+def _inside(preset_dir: Path, relative: str, *, what: str) -> Path:
+    """`preset_dir / relative`, refusing anything that could lead out of the preset."""
+    if not isinstance(relative, str) or not relative or "\\" in relative or "\x00" in relative:
+        raise PresetError(f"{preset_dir}: {what} {relative!r} is not a valid relative path.")
+    parts = Path(relative).parts
+    if Path(relative).is_absolute() or ".." in parts:
+        raise PresetError(f"{preset_dir}: {what} {relative!r} points outside the preset.")
+    path = preset_dir / relative
+    root = preset_dir.resolve()
+    if path.resolve() != root and root not in path.resolve().parents:
+        raise PresetError(f"{preset_dir}: {what} {relative!r} resolves outside the preset.")
+    return path
+
+
 def verify_files(preset_dir: Path, card: ModelCard) -> None:
     """Check every file against the card's sha256 before anything is parsed."""
-    if not card.files:
+    if not card.files or not isinstance(card.files, dict):
         raise PresetError(f"{preset_dir}/{CARD_FILE} lists no files; the preset is incomplete.")
-    present = {
-        p.relative_to(preset_dir).as_posix()
-        for p in preset_dir.rglob("*") if p.is_file() and p.name != CARD_FILE
-    }
+    if (preset_dir / CARD_FILE).is_symlink():
+        raise PresetError(f"{preset_dir / CARD_FILE} is a symbolic link; presets may hold only plain files.")
+    for relative in card.files:
+        _inside(preset_dir, relative, what=f"{CARD_FILE} names the file")
+    present = _preset_files(preset_dir)
     for extra in sorted(present - set(card.files)):
         raise PresetError(
             f"{preset_dir / extra} is not listed in {CARD_FILE}; remove it or re-save the preset."
         )
     for relative, expected in card.files.items():
         path = preset_dir / relative
-        if ".." in Path(relative).parts or Path(relative).is_absolute():
-            raise PresetError(f"{CARD_FILE} names a file outside the preset: {relative!r}.")
         if not path.is_file():
             raise PresetError(f"{path} is missing; the preset is incomplete.")
         if os.path.getsize(path) == 0:
@@ -128,8 +179,29 @@ def verify_files(preset_dir: Path, card: ModelCard) -> None:
         if sha256_file(path) != expected:
             raise PresetError(
                 f"{path} does not match the sha256 in {CARD_FILE}: the file is corrupt, "
-                "truncated or was altered. Re-download or re-save the preset."
+                "truncated or was altered. Re-download or re-save the preset, or, if you "
+                "edited it on purpose, re-sign it with `seqzoo.presets.rehash(directory)`."
             )
+
+
+def rehash(preset_dir: str | Path) -> ModelCard:
+    """Re-sign a hand-edited preset: recompute the card's sha256 of every file present.
+
+    This is the explicit step that says "I trust these files"; `load` never
+    does it. Symbolic links and files outside the preset are still refused.
+
+    Args:
+        preset_dir: A preset directory with a `card.json`.
+
+    Example:
+    >>> seqzoo.presets.rehash("my-names")  # After editing my-names/config.json.
+    """
+    preset_dir = Path(preset_dir)
+    card = ModelCard.read(preset_dir)
+    files = sorted(_preset_files(preset_dir))
+    card.files = {relative: sha256_file(_inside(preset_dir, relative, what="file")) for relative in files}
+    write_bytes_atomic(preset_dir / CARD_FILE, card.to_json().encode("utf-8"))
+    return card
 
 
 def load_preset(preset_dir, *, weights: bool = True):
@@ -148,20 +220,56 @@ def load_preset(preset_dir, *, weights: bool = True):
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PresetError(f"{config_path} is not a readable JSON config: {error}") from None
-    task_classes()  # Registers seqzoo's classes, so the check below can recognise them.
+    tasks = tuple(task_classes().values())  # Registers seqzoo's classes for the check below.
     check_config(config, source=str(config_path))
+    from keras.src.saving import serialization_lib
+
+    safe_before = serialization_lib.in_safe_mode()
     try:
         model = keras.saving.deserialize_keras_object(config, safe_mode=True)
-    except PresetError:
+    except SeqzooError:
         raise
     except Exception as error:  # Keras raises many types for a bad config.
-        raise PresetError(f"{config_path} does not describe a valid model: {error}") from None
+        raise PresetError(f"{config_path} does not describe a valid model: {_short(error)}") from None
+    finally:
+        if serialization_lib.in_safe_mode() != safe_before:
+            # Nothing in an allowed config can do this; if something did, undo it and refuse.
+            serialization_lib.global_state.set_global_attribute("safe_mode_saving", safe_before)
+            raise PresetError(f"{config_path} changed Keras' safe-mode setting; refused.")
+    if not isinstance(model, tasks):
+        raise PresetError(f"{config_path} does not describe a seqzoo task model.")
+    preprocessor = getattr(model, "preprocessor", None)
+    if preprocessor is not None and not isinstance(preprocessor, keras.layers.Layer):
+        raise PresetError(f"{config_path}: the preprocessor is a {type(preprocessor).__name__}, not a layer.")
     for tokenizer in _tokenizers(model):
-        tokenizer.load_assets(str(preset_dir / ASSETS_DIR / tokenizer.name))
-    if weights:
+        asset_dir = _inside(preset_dir, f"{ASSETS_DIR}/{tokenizer.name}", what="tokenizer name")
+        if not isinstance(tokenizer.name, str) or "/" in tokenizer.name or tokenizer.name in ("", ".", ".."):
+            raise PresetError(f"{config_path}: tokenizer name {tokenizer.name!r} is not a plain name.")
         try:
-            model.load_weights(preset_dir / WEIGHTS_FILE)
+            tokenizer.load_assets(str(asset_dir))
+        except SeqzooError as error:
+            raise PresetError(str(error)) from None
+        except Exception as error:  # A vocabulary TensorFlow cannot build tables from.
+            raise PresetError(f"{asset_dir}/vocabulary.txt is not usable: {_short(error)}") from None
+        embedding_size = getattr(model.backbone, "vocabulary_size", None)
+        if embedding_size is not None and tokenizer.vocabulary_size > embedding_size:
+            # Ids past the embedding would index outside it at predict time.
+            raise PresetError(
+                f"{asset_dir}/vocabulary.txt has {tokenizer.vocabulary_size} ids but the model's "
+                f"embedding has {embedding_size} rows; the vocabulary does not belong to this model."
+            )
+    if weights:
+        weights_path = preset_dir / WEIGHTS_FILE
+        expected = {v.path: tuple(v.shape) for v in model.weights}
+        check_weights_file(weights_path, expected)
+        try:
+            model.load_weights(weights_path)
         except Exception as error:
-            raise PresetError(f"{preset_dir / WEIGHTS_FILE} cannot be loaded: {error}") from None
+            raise PresetError(f"{weights_path} cannot be loaded: {_short(error)}") from None
     model.card = card
     return model
+
+
+def _short(error: Exception) -> str:
+    text = str(error).strip().splitlines()
+    return (text[0][:300] if text else type(error).__name__)
