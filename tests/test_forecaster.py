@@ -123,6 +123,8 @@ def _bad(table, **changes):
     ("inf", r"'rain' has 1 NaN or infinite"),
     ("bad date", r"Row 4: cannot read the date '2020-13-45'.*YYYY-MM-DD"),
     ("gap in dates", r"consecutive daily steps.*row 3 \(2020-01-05\)"),
+    ("unsorted dates", r"consecutive daily steps"),
+    ("duplicate dates", r"consecutive daily steps"),
     ("string in numeric column", r"Column 'tmin', row 1: 'warm' \(str\) is not a number"),
     ("row missing a key", r"Row 2 lacks \['rain'\]"),
     ("not a table", r"pandas DataFrame, a list of dicts or a dict of columns"),
@@ -138,6 +140,8 @@ def test_bad_history_raises_input_error(tiny_forecaster, case, match):
         "inf": _bad(table, rain=rain[:5] + [float("inf")] + rain[6:]),
         "bad date": _bad(table, date=dates[:4] + ["2020-13-45"] + dates[5:]),
         "gap in dates": _bad(table, date=dates[:3] + [d for d in make_table(n=9)["date"][4:]]),
+        "unsorted dates": _bad(table, date=dates[:2] + [dates[3], dates[2]] + dates[4:]),
+        "duplicate dates": _bad(table, date=dates[:3] + [dates[2]] + dates[4:]),
         "string in numeric column": _bad(table, tmin=tmin[:1] + ["warm"] + tmin[2:]),
         "row missing a key": [r if i != 2 else {k: v for k, v in r.items() if k != "rain"}
                               for i, r in enumerate(as_rows(table))],
