@@ -14,7 +14,7 @@ import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.baselines import tuned_char_bigram
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
 
 HPARAMS = {
     "lstm": {"embedding_dim": 32, "hidden_size": 128, "num_layers": 2, "dropout": 0.2},
@@ -57,8 +57,7 @@ def train(architecture: str, *, out: Path, epochs: int = 60, seed: int = 0, batc
         recipe={
             "command": f"python -m seqzoo.recipes.names --architecture {architecture} --out {display_path(out)}",
             "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size, "optimizer": "adam 2e-3, clipnorm 1"},
-            "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),
-            "versions": versions(), "history": {k: [round(v, 5) for v in vs] for k, vs in history.items()},
+            **training_record(seed, history, seconds),
         },
         limitations=(
             "Knows only the 5,163 first names of the 1990 US census, so it favours English and "

@@ -125,3 +125,16 @@ def recipe_main(train, doc: str, *, flag: str, choices, default: str, epochs: in
     args = parser.parse_args(argv)
     print(train(getattr(args, flag), out=args.out, epochs=args.epochs, seed=args.seed))
     return 0
+
+
+def training_record(seed: int, history: dict, seconds: float) -> dict:
+    """The part of a card's `recipe` every run shares: seed, epochs, time, versions, curves.
+
+    Example:
+    >>> recipe = {"command": "...", "hparams": {...}, **training_record(0, history, 82.6)}
+    """
+    return {
+        "seed": seed, "epochs_run": len(next(iter(history.values()), [])),
+        "training_time_s": round(seconds, 1), "versions": versions(),
+        "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.items()},
+    }

@@ -22,7 +22,7 @@ from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.recipes.bag_of_words import tfidf_logistic_regression
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
 
 # Chosen on the validation split: on ~10k snippets, heavy dropout (whole words, states,
 # head) matters more than size; LM pretraining on the same snippets did not help here.
@@ -135,9 +135,7 @@ def train(preset: str, *, out: Path, epochs: int = 12, seed: int = 0) -> ModelCa
             "hparams": {"architecture": architecture, **hparams, "lm_pretraining_epochs": lm_epochs,
                         "epochs": epochs, "batch_size": batch_size,
                         "optimizer": f"adam {learning_rate:g}, clipnorm 1"},
-            "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),
-            "versions": versions(),
-            "history": {k: [round(float(v), 5) for v in vs] for k, vs in {**history, **{f"lm_{k}": v for k, v in lm_history.items()}}.items()},
+            **training_record(seed, {**history, **{f"lm_{k}": v for k, v in lm_history.items()}}, seconds),
         },
         limitations=(
             "Trained on short English film-review snippets from critics: it misreads sarcasm, "

@@ -17,7 +17,7 @@ import keras
 import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
 
 HPARAMS = {
     "lstm": {"embedding_dim": 64, "hidden_size": 512, "num_layers": 2, "dropout": 0.2},
@@ -65,8 +65,7 @@ def train(architecture: str, *, out: Path, epochs: int = 20, seed: int = 0, batc
             "command": f"python -m seqzoo.recipes.shakespeare --architecture {architecture} --out {display_path(out)}",
             "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size,
                         "optimizer": "adam 2e-3, clipnorm 5, halved on plateau"},
-            "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),
-            "versions": versions(), "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.items()},
+            **training_record(seed, history, seconds),
         },
         limitations=(
             "Writes text that looks like early-modern English verse and prose but has no plan or "

@@ -18,7 +18,7 @@ import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.forecast_baselines import LinearWindowModel, mae, persistence
-from seqzoo.recipes.runner import fit_resumable, metric, recipe_main, save_with_curve, versions
+from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
 
 FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
 TARGETS = ["temp_max", "temp_min"]
@@ -97,11 +97,10 @@ def train(architecture: str, *, out: Path, epochs: int = 300, seed: int = 0, bat
         headline_metric="test_mae_temp_max",
         metrics=metrics,
         recipe={
-            "command": f"python -m seqzoo.recipes.weather --architecture {architecture} --out {out}",
+            "command": f"python -m seqzoo.recipes.weather --architecture {architecture} --out {display_path(out)}",
             "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size, "loss": "mse",
                         "optimizer": "adam 3e-3, clipnorm 1", "early_stopping": "val_loss, patience 20"},
-            "seed": seed, "epochs_run": len(history["loss"]), "training_time_s": round(seconds, 1),
-            "versions": versions(), "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.items()},
+            **training_record(seed, history, seconds),
         },
         limitations=(
             "One weather station (Seattle, 2012-2015) and only 731 training days: it knows one mild, "
