@@ -25,3 +25,11 @@ def tiny_lm():
     model = seqzoo.build("lstm", "char_lm", texts=NAMES, hidden_size=16, embedding_dim=8)
     model.fit(NAMES, epochs=3, batch_size=16, verbose=0)
     return model
+
+
+@pytest.fixture()
+def preset(tiny_lm, tmp_path):
+    """`tiny_lm` saved as a preset directory in a fresh temporary folder."""
+    path = tmp_path / "tiny"
+    tiny_lm.save_preset(path)
+    return path

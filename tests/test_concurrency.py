@@ -26,13 +26,6 @@ def _digest(directory: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture()
-def preset(tiny_lm, tmp_path):
-    path = tmp_path / "tiny"
-    tiny_lm.save_preset(path)
-    return path
-
-
 # === 5. Killed mid-save: the old preset survives ===
 # The child loads the preset, perturbs its weights and saves it back; it SIGKILLs
 # itself on the Nth call of a function inside save_preset (no hook in seqzoo itself).

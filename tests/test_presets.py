@@ -9,13 +9,6 @@ from seqzoo import PresetError
 from seqzoo.presets import WEIGHTS_FILE
 
 
-@pytest.fixture()
-def preset(tiny_lm, tmp_path):
-    path = tmp_path / "tiny"
-    tiny_lm.save_preset(path)
-    return path
-
-
 def test_save_and_load_give_identical_outputs(tiny_lm, preset):
     again = seqzoo.load(preset)
     np.testing.assert_array_equal(again.predict(["Jo", "M"]), tiny_lm.predict(["Jo", "M"]))

@@ -18,13 +18,6 @@ from seqzoo.presets import CONFIG_FILE, WEIGHTS_FILE, rehash
 VOCAB = "assets/char_tokenizer/vocabulary.txt"
 
 
-@pytest.fixture()
-def preset(tiny_lm, tmp_path):
-    path = tmp_path / "tiny"
-    tiny_lm.save_preset(path)
-    return path
-
-
 def _edit_config(preset, edit):
     config = json.loads((preset / CONFIG_FILE).read_text())
     edit(config)
