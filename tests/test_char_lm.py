@@ -70,6 +70,13 @@ def test_generate_n_and_stream_agree(tiny_lm):
     assert streamed == tiny_lm.generate("A", max_length=10, seed=7)
 
 
+def test_streaming_several_rows_in_chunks_equals_one_generate_call(tiny_lm):
+    # Rows end at different steps; a row that ended stays ended in later chunks.
+    chunks = list(tiny_lm.stream("J", max_length=24, seed=11, n=4, chunk_size=3))
+    streamed = ["J" + "".join(piece[i] for piece in chunks) for i in range(4)]
+    assert streamed == tiny_lm.generate("J", max_length=24, seed=11, n=4)
+
+
 def test_unknown_characters_and_empty_prompt(tiny_lm):
     assert isinstance(tiny_lm.generate("Ω€", max_length=5, seed=0), str)
     assert tiny_lm.generate("", max_length=5, seed=0) is not None

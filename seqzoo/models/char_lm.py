@@ -182,17 +182,16 @@ class CharLM(Task):
         options = _sampling_options(max_length, temperature, top_k, top_p, seed, n)
         ids = tf.repeat(self._prompt_ids(prompt), n, axis=0)
         logits, states = self.decoder.prefill(ids)
+        done = tf.zeros([n], tf.bool)
         produced = 0
-        while produced < max_length:
+        while produced < max_length and not bool(tf.reduce_all(done)):
             steps = min(chunk_size, max_length - produced)
-            tokens, logits, states, taken = self.decoder.decode(
-                logits, states, tf.constant(steps), *options, tf.constant(produced)
+            tokens, logits, states, done, _ = self.decoder.decode(
+                logits, states, done, tf.constant(steps), *options, tf.constant(produced)
             )
             produced += steps
             rows = [self.tokenizer.detokenize([list(_until_end(r))])[0] for r in tokens.numpy()]
             yield rows if n > 1 else rows[0]
-            if int(taken) < steps or bool(tf.reduce_all(tf.reduce_any(tokens == END_ID, axis=1))):
-                return
 
     # === Scoring ===
     def score(self, texts, *, batch_size: int = 64, chunk_length: int = 2048) -> float:

@@ -49,18 +49,19 @@ class RecurrentDecoder:
         logits, states = self._run_chunk(ids, None)
         return logits[:, -1, :], states
 
-    def _decode(self, logits, states, steps, temperature, top_k, top_p, seed, offset):
+    def _decode(self, logits, states, done, steps, temperature, top_k, top_p, seed, offset):
         """Sample `steps` tokens from `logits` onward; stop early once all rows ended.
 
+        `done` [B] marks rows that already produced the end marker (in an
+        earlier call): they only produce PAD, so chunked decoding equals one call.
+
         Returns:
-            tokens [B, steps] (PAD after a row's end marker), the next logits,
-            the new states, and the number of steps taken.
+            tokens [B, taken] (PAD after a row's end marker), the next logits,
+            the new states, the updated `done`, and the number of steps taken.
         """
-        batch = tf.shape(logits)[0]
         banned = tf.one_hot([PAD_ID, START_ID, OOV_ID], tf.shape(logits)[-1], on_value=-1e9)
         banned = tf.reduce_sum(banned, axis=0)
         tokens = tf.TensorArray(tf.int32, size=steps)
-        done = tf.zeros([batch], tf.bool)
 
         def step(i, logits, states, done, tokens):
             token = sample_tokens(
@@ -86,4 +87,4 @@ class RecurrentDecoder:
             keep_going, step, (tf.constant(0), logits, states, done, tokens)
         )
         taken = tokens.stack()[:i]
-        return tf.transpose(taken), logits, states, i
+        return tf.transpose(taken), logits, states, done, i
