@@ -1,0 +1,149 @@
+"""TFLite export of the numeric core of each task (ids or feature values in, numbers out).
+
+TFLite's built-in ops have no string kernels (hash tables, Unicode
+decoding, tensorflow-text's normaliser), and the `tf.lite.Interpreter` of the
+TensorFlow pip package has no Flex delegate to run TensorFlow ops. So the
+TFLite models start after tokenization, which stays in the app: map each
+character or word to its id with the preset's `assets/*/vocabulary.txt`
+(line i is id i + 4; 0 pad, 1 unknown, 2 start, 3 end). Their signatures:
+
+- char LMs: `next_token(token_ids: int32 [N, T])` -> `probabilities` float32
+  [N, vocabulary]: the next token after each row of right-padded ids (start
+  id first), as `CharLM.predict` computes it.
+- classifiers: `serving_default(token_ids: int32 [N, sequence_length])` ->
+  `probabilities` float32 [N, classes] of each chunk of ids.
+- forecasters: `serving_default(features: float32 [N, window, features],
+  day_of_year: int32 [N, window])` -> `forecast` float32 [N, targets];
+  `day_of_year` is 0 for 1 January.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from seqzoo.export.errors import ExportError, ExportExistsError
+from seqzoo.export.saved_model import resolve_model
+
+SIGNATURES = {"char_lm": "next_token", "text_classification": "serving_default", "forecasting": "serving_default"}
+
+
+def tflite_module(model):
+    """A `tf.Module` with the numeric TFLite signature of `model`'s task.
+
+    Example:
+    >>> module = tflite_module(seqzoo.load("weather-gru"))
+    """
+    import tensorflow as tf
+
+    from seqzoo.layers.tokenizer import PAD_ID
+
+    model = resolve_model(model)
+    module = tf.Module(name=f"{model.task_name}_tflite")
+    module.model = model
+    if model.task_name == "char_lm":
+        def next_token(token_ids):
+            logits = model(token_ids, training=False)
+            lengths = tf.reduce_sum(tf.cast(token_ids != PAD_ID, tf.int32), axis=1)
+            return {"probabilities": tf.nn.softmax(tf.gather(logits, lengths - 1, batch_dims=1))}
+
+        module.next_token = tf.function(
+            next_token, input_signature=[tf.TensorSpec([1, None], tf.int32, name="token_ids")])
+        return module
+    if model.task_name == "text_classification":
+        length = model.preprocessor.sequence_length
+
+        def classify(token_ids):
+            return {"probabilities": tf.nn.softmax(model(token_ids, training=False))}
+
+        module.serving_default = tf.function(
+            classify, input_signature=[tf.TensorSpec([1, length], tf.int32, name="token_ids")])
+        return module
+    reader = model.reader
+
+    def forecast(features, day_of_year):
+        if reader.season:
+            angle = 2 * math.pi * tf.cast(day_of_year, tf.float32) / 365.25
+            features = tf.concat([features, tf.stack([tf.sin(angle), tf.cos(angle)], axis=-1)], axis=-1)
+        return {"forecast": model(features, training=False)}
+
+    module.serving_default = tf.function(forecast, input_signature=[
+        tf.TensorSpec([1, reader.window, len(reader.feature_names)], tf.float32, name="features"),
+        tf.TensorSpec([1, reader.window], tf.int32, name="day_of_year"),
+    ])
+    return module
+
+
+def convert(model, *, select_tf_ops: bool = False) -> bytes:
+    """The TFLite flatbuffer of `model`'s numeric signature.
+
+    Args:
+        model: A task model, a zoo name or a preset directory.
+        select_tf_ops: Allow TensorFlow ops that TFLite lacks (the app then
+            needs the Flex delegate).
+
+    Raises:
+        ExportError: The converter refused; the message holds its error.
+    """
+    import tensorflow as tf
+
+    model = resolve_model(model)
+    module = tflite_module(model)
+    name = SIGNATURES[model.task_name]
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    function = getattr(module, name).get_concrete_function()
+    # Weights become constants: TFLite cannot read resource variables inside the recurrent while loop.
+    frozen = convert_variables_to_constants_v2(function)
+    output = next(iter(function.structured_outputs))
+    holder = tf.Module()  # Names the signature and its output again, which freezing dropped.
+    holder.__dict__[name] = tf.function(lambda *inputs: {output: frozen(*inputs)[0]},
+                                        input_signature=function.structured_input_signature[0])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [holder.__dict__[name].get_concrete_function()], holder)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] + (
+        [tf.lite.OpsSet.SELECT_TF_OPS] if select_tf_ops else [])
+    try:
+        return converter.convert()
+    except Exception as error:  # The converter raises ConverterError and others.
+        raise ExportError(f"TFLite cannot convert this {model.task_name} model: {_first_lines(error)}") from None
+
+
+def export_tflite(model, path, *, overwrite: bool = False, select_tf_ops: bool = False) -> Path:
+    """Write `model`'s numeric core as a `.tflite` file, atomically.
+
+    Args:
+        model: A task model, a zoo name or a preset directory.
+        path: The file to write (a directory gets `model.tflite` inside).
+        overwrite: Replace an existing file.
+        select_tf_ops: Allow TensorFlow ops that TFLite lacks.
+
+    Returns:
+        The file written.
+
+    Example:
+    >>> path = export_tflite("weather-gru", "weather-gru.tflite")
+    >>> runner = tf.lite.Interpreter(model_path=str(path)).get_signature_runner("serving_default")
+    >>> runner(features=np.zeros([1, 7, 4], "float32"), day_of_year=np.zeros([1, 7], "int32"))
+    """
+    from seqzoo._atomic import write_bytes_atomic
+
+    path = Path(path)
+    if path.is_dir() or str(path).endswith("/"):
+        path = path / "model.tflite"
+    if path.exists() and not overwrite:
+        raise ExportExistsError(f"{path} exists already; pass overwrite=True (--overwrite) to replace it.")
+    write_bytes_atomic(path, convert(model, select_tf_ops=select_tf_ops))
+    return path
+
+
+def _first_lines(error: Exception, limit: int = 600) -> str:
+    # The converter's message repeats long MLIR call-site traces; its "error: ..." lines say what failed.
+    text = str(error)
+    found = []
+    for match in re.finditer(r"error: ([^\n]*)", text):
+        message = match.group(1).strip()
+        if message and message not in found:
+            found.append(message)
+    summary = "; ".join(found) or " ".join(line.strip() for line in text.strip().splitlines()[:3])
+    return summary[:limit] or type(error).__name__
