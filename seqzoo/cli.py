@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     from seqzoo.datasets.cli import add_data_commands
 
     add_data_commands(sub)
+    from seqzoo.export.cli import add_export_command
+
+    add_export_command(sub)
     return parser
 
 

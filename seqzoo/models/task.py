@@ -139,6 +139,24 @@ class Task(keras.Model):
 
         save_preset(self, directory, card=card, extra_files=extra_files)
 
+    def export_saved_model(self, directory, *, version: int = 1, overwrite: bool = False):
+        """Write `directory/version/`, a SavedModel for TensorFlow Serving that takes raw inputs.
+
+        See `seqzoo.export.saved_model.export_saved_model` for the signatures.
+
+        Args:
+            directory: The model's base directory (TF Serving's `--model_base_path`).
+            version: The version subdirectory to write.
+            overwrite: Replace an existing version directory.
+
+        Example:
+        >>> seqzoo.load("sentiment-lstm").export_saved_model("serving/sentiment")
+        PosixPath('serving/sentiment/1')
+        """
+        from seqzoo.export.saved_model import export_saved_model
+
+        return export_saved_model(self, directory, version=version, overwrite=overwrite)
+
     def get_config(self) -> dict:
         return {
             "name": self.name,
