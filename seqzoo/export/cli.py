@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from seqzoo.export import FORMATS
 from seqzoo.export.errors import UnknownFormatError
-
-FORMATS = ("saved_model", "tflite")
 
 
 def add_export_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -156,7 +156,7 @@ def write(name: str) -> Path:
         card = ModelCard.read(tmp)
         card.files = dict(sorted({**card.files, GOLDEN_FILE: sha256_file(tmp / GOLDEN_FILE)}.items()))
         (tmp / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
-        tmp.chmod(preset_dir.stat().st_mode & 0o777)
+        tmp.chmod(0o755)  # mkdtemp makes it private; a preset is for everyone to read.
         replace_directory(tmp, preset_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
