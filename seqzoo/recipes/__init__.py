@@ -21,14 +21,29 @@ RECIPES = {
 }
 
 
-def run_recipe(name: str, *, out, epochs: int | None = None, seed: int = 0):
+def check_recipe(name: str) -> None:
+    """Raise `UnknownModelError` unless zoo entry `name` has a recipe."""
+    if name not in RECIPES:
+        raise UnknownModelError(f"No recipe for {name!r}.{did_you_mean(name, sorted(RECIPES))} "
+                                f"Recipes: {', '.join(sorted(RECIPES))}.")
+
+
+def run_recipe(name: str, *, out, epochs: int | None = None, seed: int = 0, overrides: dict | None = None):
     """Retrain zoo entry `name` from its recipe and write a preset to `out`.
+
+    Args:
+        name: A key of `RECIPES`.
+        out: The preset directory to write.
+        epochs: The most epochs (default: the recipe's).
+        seed: Seeds weights, shuffling and dropout.
+        overrides: Hyper-parameters or run settings to change (recipes that take them).
 
     Example:
     >>> run_recipe("names-lstm", out="/tmp/names-lstm", epochs=2)
     """
-    if name not in RECIPES:
-        raise UnknownModelError(f"No recipe for {name!r}.{did_you_mean(name, sorted(RECIPES))}")
+    check_recipe(name)
     module, kwargs = RECIPES[name]
     extra = {"epochs": epochs} if epochs else {}
+    if overrides:
+        extra["overrides"] = overrides
     return importlib.import_module(module).train(out=Path(out), seed=seed, **kwargs, **extra)

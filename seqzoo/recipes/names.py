@@ -5,6 +5,7 @@ Run:
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import seqzoo
 from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.baselines import tuned_char_bigram
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
+from seqzoo.recipes.runner import (apply_overrides, display_path, fit_resumable, metric, recipe_main, save_with_curve,
+                                   training_record)
 
 HPARAMS = {
     "lstm": {"embedding_dim": 32, "hidden_size": 128, "num_layers": 2, "dropout": 0.2},
@@ -24,18 +26,27 @@ HPARAMS = {
 NAMES = {"lstm": "names-lstm", "simple_rnn": "names-rnn", "gru": "names-gru"}
 
 
-def train(architecture: str, *, out: Path, epochs: int = 60, seed: int = 0, batch_size: int = 64) -> ModelCard:
-    """Train, measure on the test split, and write the preset with its card."""
+def train(architecture: str, *, out: Path, epochs: int = 60, seed: int = 0, batch_size: int = 64,
+          overrides: dict | None = None) -> ModelCard:
+    """Train, measure on the test split, and write the preset with its card.
+
+    `overrides` changes hyper-parameters, "batch_size", "patience" or "limit" (names per
+    split) for quick experiments and tests.
+    """
     keras.utils.set_random_seed(seed)
     name = NAMES[architecture]
-    train_split = datasets.load("names-us-census", "train")
-    valid_split = datasets.load("names-us-census", "validation")
-    test_split = datasets.load("names-us-census", "test")
-    hparams = {**HPARAMS[architecture], "sequence_length": 24, "packing": "pad"}
+    hparams, run = apply_overrides({**HPARAMS[architecture], "sequence_length": 24, "packing": "pad"},
+                                   {"batch_size": batch_size, "patience": 6, "limit": None}, overrides)
+    batch_size = run["batch_size"]
+    train_split, valid_split, test_split = (
+        datasets.load("names-us-census", split) for split in ("train", "validation", "test"))
+    if run["limit"]:
+        train_split, valid_split, test_split = (
+            dataclasses.replace(s, x=list(s.x)[: run["limit"]]) for s in (train_split, valid_split, test_split))
     model = seqzoo.build(architecture, "char_lm", texts=train_split.x, **hparams)
     history, seconds = fit_resumable(
         model, train_split.x, validation=valid_split.x, run_name=f"{name}-seed{seed}",
-        epochs=epochs, patience=6, fit_kwargs={"batch_size": batch_size, "seed": seed},
+        epochs=epochs, patience=run["patience"], fit_kwargs={"batch_size": batch_size, "seed": seed},
     )
     vocabulary = set(model.tokenizer.vocabulary)
     bigram = tuned_char_bigram(train_split.x, valid_split.x, vocabulary)

@@ -1,21 +1,74 @@
 """What every recipe shares: resumable training, timing, plots, versions and the card."""
 from __future__ import annotations
 
+import contextlib
+import csv
+import dataclasses
 import importlib.util
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
 import keras
 
+from seqzoo.errors import SeqzooError
+
 RUNS_DIR = Path(os.environ.get("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")) / "runs"
 
 
+@dataclasses.dataclass
+class Session:
+    """How `seqzoo.train` runs the recipes: where runs live, the strategy, what to report.
+
+    Attributes:
+        runs_dir: Parent of the run directories (checkpoints, CSV log, TensorBoard).
+        run_suffix: Added to run names, so that each worker of one machine keeps its own backup.
+        verbose: Keras progress output; None picks bars on a terminal, one line per epoch otherwise.
+        distribution: Recorded in the card: strategy, workers, replicas.
+        model: The last model `fit_resumable` trained (for the weights checksum).
+    """
+
+    runs_dir: Path = RUNS_DIR
+    run_suffix: str = ""
+    verbose: int | None = None
+    distribution: dict | None = None
+    model: object = None
+
+
+_session = Session()
+
+
+@contextlib.contextmanager
+def training_session(**settings):
+    """Run recipes with these `Session` settings, restoring the previous ones afterwards.
+
+    Example:
+    >>> with training_session(runs_dir=Path("/tmp/runs"), verbose=2) as session:
+    ...     names.train("lstm", out=Path("/tmp/names-lstm"))
+    """
+    global _session
+    previous, _session = _session, Session(**settings)
+    try:
+        yield _session
+    finally:
+        _session = previous
+
+
+def run_dir(run_name: str) -> Path:
+    """The directory of run `run_name`: backup, history.csv, tensorboard/, training_curve.png."""
+    return Path(_session.runs_dir) / f"{run_name}{_session.run_suffix}"
+
+
 def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, patience: int = 5,
-                  monitor: str = "val_loss", verbose: int = 2, fit_kwargs: dict | None = None,
+                  monitor: str = "val_loss", verbose: int | None = None, fit_kwargs: dict | None = None,
                   save_freq: int | str = "epoch", extra_callbacks: list | None = None):
     """`model.fit` with per-epoch checkpoints, resume after a kill, and early stopping.
+
+    Rerunning the same run after a kill resumes from the last checkpoint; the history
+    returned is read from the run's CSV log, so it covers every epoch, not only those
+    run in this process.
 
     Args:
         model: A compiled (or default-compiling) seqzoo task model.
@@ -25,6 +78,7 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
         validation: Validation data for early stopping and the best weights.
         patience: Epochs without improvement before stopping.
         monitor: The metric to watch.
+        verbose: Keras progress output: 1 bars, 2 a line per epoch; by default bars on a terminal.
         save_freq: Back up every epoch, or every this many batches (long epochs).
         extra_callbacks: More callbacks, such as a learning-rate schedule.
 
@@ -34,25 +88,75 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     Example:
     >>> history, seconds = fit_resumable(lm, names, run_name="names-lstm", epochs=30)
     """
-    run_dir = RUNS_DIR / run_name
-    run_dir.mkdir(parents=True, exist_ok=True)
+    directory = run_dir(run_name)
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "history.csv"
+    if not (directory / "backup" / "latest.weights.h5").exists():
+        log.unlink(missing_ok=True)  # A fresh start: the log of an earlier, finished run goes.
     callbacks = [
+        # The log comes first: killed between the two, an epoch is logged twice (the
+        # resumed run repeats it, and read_history keeps the last row) rather than never.
+        keras.callbacks.CSVLogger(str(log), append=True),
         # Kept after a kill (the next run resumes), deleted once training completes.
-        keras.callbacks.BackupAndRestore(str(run_dir / "backup"), save_freq=save_freq),
-        keras.callbacks.CSVLogger(str(run_dir / "history.csv"), append=True),
+        keras.callbacks.BackupAndRestore(str(directory / "backup"), save_freq=save_freq),
     ]
     if importlib.util.find_spec("tensorboard") is not None:
-        callbacks.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard")))
+        callbacks.append(keras.callbacks.TensorBoard(str(directory / "tensorboard")))
+    else:
+        print("seqzoo: TensorBoard logs skipped (pip install 'seqzoo[tensorboard]' to write them)",
+              file=sys.stderr)
     callbacks += extra_callbacks or []
     if validation is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True
         ))
     x, y = train if isinstance(train, tuple) else (train, None)
+    if verbose is None:
+        verbose = _session.verbose if _session.verbose is not None else (1 if sys.stdout.isatty() else 2)
+    _session.model = model
     start = time.time()
     history = model.fit(x, y, epochs=epochs, validation_data=validation, callbacks=callbacks,
                         verbose=verbose, **(fit_kwargs or {}))
-    return history.history, time.time() - start
+    return read_history(log) or history.history, time.time() - start
+
+
+def read_history(path: Path) -> dict[str, list[float]]:
+    """The per-epoch metrics of a run's CSV log, one value per epoch in epoch order.
+
+    An epoch logged twice (the run was killed after logging it and before its checkpoint,
+    so the resumed run repeated it) keeps its last row.
+
+    Example:
+    >>> read_history(run_dir("names-lstm-seed0") / "history.csv")["val_loss"][:2]
+    [2.44787, 2.23901]
+    """
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    with path.open(newline="") as handle:
+        rows = {int(row["epoch"]): row for row in csv.DictReader(handle) if row.get("epoch")}
+    keys = [k for k in (next(iter(rows.values())) if rows else {}) if k != "epoch"]
+    return {key: [float(rows[e][key]) for e in sorted(rows) if rows[e].get(key) not in (None, "")]
+            for key in keys}
+
+
+def apply_overrides(hparams: dict, settings: dict, overrides: dict | None) -> tuple[dict, dict]:
+    """Merge `overrides` into a recipe's model `hparams` and its run `settings` (batch size, ...).
+
+    Meant for quick experiments and tests (a tiny model for a few steps); a zoo entry is
+    reproduced without them.
+
+    Example:
+    >>> apply_overrides({"hidden_size": 128}, {"patience": 6}, {"hidden_size": 8})
+    ({'hidden_size': 8}, {'patience': 6})
+    """
+    overrides = dict(overrides or {})
+    unknown = set(overrides) - set(hparams) - set(settings)
+    if unknown:
+        raise SeqzooError(f"Unknown overrides {sorted(unknown)}: this recipe takes "
+                          f"{sorted(set(hparams) | set(settings))}.")
+    return ({k: overrides.get(k, v) for k, v in hparams.items()},
+            {k: overrides.get(k, v) for k, v in settings.items()})
 
 
 def versions() -> dict:
@@ -103,7 +207,7 @@ def display_path(path: Path) -> str:
 
 def save_with_curve(model, out: Path, card, history: dict, run_name: str):
     """Write the preset with its card and, when matplotlib is there, its training curve."""
-    plot = RUNS_DIR / run_name / "training_curve.png"
+    plot = run_dir(run_name) / "training_curve.png"
     extra = {"training_curve.png": plot} if plot_history(history, plot, title=card.name) else {}
     model.save_preset(out, card=card, extra_files=extra)
     return card
@@ -133,8 +237,11 @@ def training_record(seed: int, history: dict, seconds: float) -> dict:
     Example:
     >>> recipe = {"command": "...", "hparams": {...}, **training_record(0, history, 82.6)}
     """
-    return {
+    record = {
         "seed": seed, "epochs_run": len(next(iter(history.values()), [])),
         "training_time_s": round(seconds, 1), "versions": versions(),
         "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.items()},
     }
+    if _session.distribution:
+        record["distribution"] = dict(_session.distribution)
+    return record

@@ -1,0 +1,177 @@
+"""`seqzoo train`: retrain a zoo entry from its recipe, on one machine or on several workers.
+
+Example:
+>>> result = seqzoo.train("names-lstm", out="/tmp/names-lstm")
+>>> print(result.comparison())
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+from seqzoo.card import ModelCard
+from seqzoo.training.compare import format_comparison
+from seqzoo.training.distribute import (
+    DEFAULT_PEER_TIMEOUT_S,
+    Cluster,
+    ClusterError,
+    WorkerLostError,
+    make_strategy,
+    resolve_cluster,
+)
+
+__all__ = ["ClusterError", "TrainingResult", "WorkerLostError", "default_output", "train"]
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What one `train` call produced.
+
+    Attributes:
+        name: The zoo entry retrained.
+        card: The new preset's card (metrics, hyper-parameters, curves, versions).
+        out: The preset directory, or None on a worker that is not the chief.
+        shipped: The zoo's card of `name` before training, or None.
+        weights_sha256: A checksum of the final weights (equal on every worker of a job).
+        cluster: This worker's cluster, or None on one machine.
+    """
+
+    name: str
+    card: ModelCard
+    out: Path | None
+    shipped: ModelCard | None
+    weights_sha256: str
+    cluster: Cluster | None = None
+
+    def comparison(self) -> str:
+        """The table of metrics: shipped card, new card, relative difference."""
+        return format_comparison(self.shipped, self.card)
+
+
+def default_output(name: str) -> Path:
+    """Where `train` writes when `out` is not given: `$SEQZOO_HOME/trained/NAME`.
+
+    Example:
+    >>> default_output("names-lstm")
+    PosixPath('/home/me/.cache/seqzoo/trained/names-lstm')
+    """
+    return Path(os.environ.get("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")) / "trained" / name
+
+
+def train(name: str, *, out: str | Path | None = None, epochs: int | None = None, seed: int = 0,
+          workers: str | list[str] | None = None, worker_index: int | None = None,
+          overrides: dict | None = None, peer_timeout_s: float = DEFAULT_PEER_TIMEOUT_S,
+          verbose: int | None = None) -> TrainingResult:
+    """Retrain zoo entry `name` from its recipe, measure it and write a preset with its card.
+
+    The run checkpoints every epoch under `$SEQZOO_HOME/runs`; the same call after a
+    kill resumes it. With several workers (`workers`, or a `TF_CONFIG` in the environment)
+    this process is one worker of a `MultiWorkerMirroredStrategy` job: start the same call
+    on every worker, each with its own `worker_index`. Worker 0 (or the chief) writes the
+    preset; the others write to a temporary directory that is deleted.
+
+    Args:
+        name: A zoo entry with a recipe, such as "names-lstm" (see `seqzoo.recipes.RECIPES`).
+        out: The preset directory (default: `default_output(name)`).
+        epochs: The most epochs (default: the recipe's; early stopping may end sooner).
+        seed: Seeds weights, shuffling and dropout; the same seed repeats a run on one machine.
+        workers: "HOST:PORT,HOST:PORT,..." of every worker, or their list.
+        worker_index: This worker's position in `workers`, from 0.
+        overrides: Hyper-parameters or run settings ("batch_size", "patience", "limit") to
+            change, for quick experiments and tests; a reproduction passes none.
+        peer_timeout_s: A worker that waits this long for the others fails with `WorkerLostError`.
+        verbose: Keras progress output (1 bars, 2 a line per epoch; default: bars on a terminal).
+
+    Returns:
+        A `TrainingResult`; `result.comparison()` sets the new metrics beside the shipped card.
+
+    Example:
+    >>> result = seqzoo.train("names-lstm", out="/tmp/names-lstm", seed=0)
+    >>> result.card.metrics["test_nll"]["value"]
+    1.89
+    """
+    from seqzoo.recipes import check_recipe
+    from seqzoo.recipes import runner
+
+    check_recipe(name)
+    cluster = resolve_cluster(workers, worker_index)
+    shipped = _shipped_card(name)
+    out = Path(out) if out else default_output(name)
+    with _deadline(peer_timeout_s, f"the workers did not all connect within {peer_timeout_s:g} s; "
+                                   "start every worker (same --workers list), or check the addresses"):
+        strategy = make_strategy(cluster, peer_timeout_s=peer_timeout_s)
+    chief = cluster is None or cluster.chief
+    scratch = None if chief else Path(tempfile.mkdtemp(prefix="seqzoo-worker-"))
+    distribution = {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
+                    "workers": cluster.size if cluster else 1}
+    settings = {"run_suffix": "" if chief else f"-worker{cluster.index}", "verbose": verbose,
+                "distribution": distribution}
+    try:
+        with runner.training_session(**settings) as session, strategy.scope():
+            card = _run(name, scratch / name if scratch else out, epochs, seed, overrides, cluster)
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return TrainingResult(name, card, out if chief else None, shipped, weights_checksum(session.model), cluster)
+
+
+def _run(name, target, epochs, seed, overrides, cluster):
+    import tensorflow as tf
+
+    from seqzoo.recipes import run_recipe
+
+    try:
+        return run_recipe(name, out=target, epochs=epochs, seed=seed, overrides=overrides)
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.AbortedError,
+            tf.errors.CancelledError, tf.errors.InternalError) as error:
+        if cluster is None:
+            raise
+        reason = str(error).strip().splitlines()
+        detail = next((line.strip() for line in reason if "unhealthy" in line or "timed out" in line.lower()),
+                      reason[0] if reason else type(error).__name__)
+        raise WorkerLostError(
+            f"worker {cluster.index} of {cluster.size}: another worker stopped answering ({detail}). "
+            "Restart every worker with the same command; training resumes from the last checkpoint."
+        ) from None
+
+
+def weights_checksum(model) -> str:
+    """sha256 of a model's weights, in order: equal when two models hold the same numbers."""
+    digest = hashlib.sha256()
+    for weight in model.get_weights() if model is not None else []:
+        digest.update(weight.tobytes())
+    return digest.hexdigest()
+
+
+def _shipped_card(name: str) -> ModelCard | None:
+    from seqzoo.errors import SeqzooError
+    from seqzoo.registry import get_entry
+
+    try:
+        return get_entry(name).card
+    except SeqzooError:
+        return None
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, message: str):
+    # TensorFlow waits for every worker without a limit of its own; a missing one would
+    # leave this process hanging, so it ends with seqzoo's error line instead.
+    def expire():
+        print(f"seqzoo: error: {message}", file=sys.stderr, flush=True)
+        os._exit(2)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
