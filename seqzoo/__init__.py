@@ -32,6 +32,8 @@ def __getattr__(name: str):
 
     if name in _LAZY_MODULES:
         return importlib.import_module(f"seqzoo.{name}")
+    if name == "train":
+        return importlib.import_module("seqzoo.training").train
     if name in _LAZY_CLASSES:
         return getattr(importlib.import_module(_LAZY_CLASSES[name]), name)
     raise AttributeError(f"module 'seqzoo' has no attribute {name!r}")
@@ -40,5 +42,5 @@ def __getattr__(name: str):
 __all__ = [
     "CharLM", "DatasetError", "Forecaster", "InputError", "ModelCard", "PresetError",
     "SeqzooError", "TextClassifier", "UnknownModelError", "build", "info", "list_models",
-    "load", "register", "__version__",
+    "load", "register", "train", "__version__",
 ]

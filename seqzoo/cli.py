@@ -126,10 +126,31 @@ def cmd_finetune(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from seqzoo.recipes import run_recipe
+    from seqzoo.training import train
 
-    run_recipe(args.name, out=args.out, epochs=args.epochs, seed=args.seed)
+    overrides = dict(_parse_override(item) for item in args.override or [])
+    result = train(args.name, out=args.out, epochs=args.epochs, seed=args.seed, workers=args.workers,
+                   worker_index=args.worker_index, overrides=overrides or None,
+                   peer_timeout_s=args.peer_timeout)
+    if result.out is None:
+        print(f"worker {result.cluster.index}: done (worker 0 writes the preset)")
+    else:
+        print(f"wrote {result.out}; load it with seqzoo.load({str(result.out)!r})")
+        print(result.comparison())
+    print(f"weights sha256: {result.weights_sha256}")
     return 0
+
+
+def _parse_override(item: str) -> tuple:
+    import json
+
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise SeqzooError(f"--override {item!r}: write KEY=VALUE, such as hidden_size=8.")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -180,11 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_finetune)
 
-    p = sub.add_parser("train", help="retrain a zoo entry from its recipe")
+    p = sub.add_parser("train", help="retrain a zoo entry from its recipe, on one machine or several")
     p.add_argument("name")
-    p.add_argument("--out", required=True)
-    p.add_argument("--epochs", type=int)
+    p.add_argument("--out", help="preset directory (default: $SEQZOO_HOME/trained/NAME)")
+    p.add_argument("--epochs", type=int, help="most epochs (default: the recipe's)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", help="HOST:PORT,HOST:PORT,... of every worker of a multi-worker job "
+                                     "(default: TF_CONFIG, else one machine)")
+    p.add_argument("--worker-index", type=int, help="this worker's position in --workers, from 0")
+    p.add_argument("--peer-timeout", type=float, default=300.0,
+                   help="seconds to wait for another worker before failing (default: 300)")
+    p.add_argument("--override", action="append", help=argparse.SUPPRESS)  # KEY=VALUE, for tests
     p.set_defaults(func=cmd_train)
 
     from seqzoo.datasets.cli import add_data_commands
