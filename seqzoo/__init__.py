@@ -18,7 +18,7 @@ from seqzoo.registry import info, list_models, register
 
 __version__ = "0.1.0"
 
-_LAZY_MODULES = {"datasets", "layers", "models"}
+_LAZY_MODULES = {"datasets", "diagnostics", "layers", "models"}
 _LAZY_CLASSES = {
     "CharLM": "seqzoo.models.char_lm",
     "TextClassifier": "seqzoo.models.text_classifier",

@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     from seqzoo.export.cli import add_export_command
 
     add_export_command(sub)
+    from seqzoo.diagnostics.cli import add_explain_command
+
+    add_explain_command(sub)
     return parser
 
 
