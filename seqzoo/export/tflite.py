@@ -7,14 +7,15 @@ TFLite models start after tokenization, which stays in the app: map each
 character or word to its id with the preset's `assets/*/vocabulary.txt`
 (line i is id i + 4; 0 pad, 1 unknown, 2 start, 3 end). Their signatures:
 
-- char LMs: `next_token(token_ids: int32 [N, T])` -> `probabilities` float32
-  [N, vocabulary]: the next token after each row of right-padded ids (start
-  id first), as `CharLM.predict` computes it.
-- classifiers: `serving_default(token_ids: int32 [N, sequence_length])` ->
-  `probabilities` float32 [N, classes] of each chunk of ids.
-- forecasters: `serving_default(features: float32 [N, window, features],
-  day_of_year: int32 [N, window])` -> `forecast` float32 [N, targets];
-  `day_of_year` is 0 for 1 January.
+one `serving_default` signature, for one example at a time (a fixed batch of 1
+keeps every shape in the recurrent loop static, which TFLite's built-in ops need):
+
+- char LMs: `token_ids: int32 [1, T]` (the start id 2, then the text's ids) ->
+  `probabilities` float32 [1, vocabulary] of the next token, as `CharLM.predict`.
+- classifiers: `token_ids: int32 [1, sequence_length]` (one chunk, padded
+  with 0) -> `probabilities` float32 [1, classes].
+- forecasters: `features: float32 [1, window, features]`, `day_of_year: int32
+  [1, window]` (0 for 1 January) -> `forecast` float32 [1, targets].
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from pathlib import Path
 from seqzoo.export.errors import ExportError, ExportExistsError
 from seqzoo.export.saved_model import resolve_model
 
-SIGNATURES = {"char_lm": "next_token", "text_classification": "serving_default", "forecasting": "serving_default"}
+SIGNATURE = "serving_default"
 
 
 def tflite_module(model):
@@ -47,7 +48,7 @@ def tflite_module(model):
             lengths = tf.reduce_sum(tf.cast(token_ids != PAD_ID, tf.int32), axis=1)
             return {"probabilities": tf.nn.softmax(tf.gather(logits, lengths - 1, batch_dims=1))}
 
-        module.next_token = tf.function(
+        module.serving_default = tf.function(
             next_token, input_signature=[tf.TensorSpec([1, None], tf.int32, name="token_ids")])
         return module
     if model.task_name == "text_classification":
@@ -75,7 +76,7 @@ def tflite_module(model):
 
 
 def convert(model, *, select_tf_ops: bool = False) -> bytes:
-    """The TFLite flatbuffer of `model`'s numeric signature.
+    """The TFLite flatbuffer of `model`'s numeric `serving_default` signature.
 
     Args:
         model: A task model, a zoo name or a preset directory.
@@ -86,21 +87,18 @@ def convert(model, *, select_tf_ops: bool = False) -> bytes:
         ExportError: The converter refused; the message holds its error.
     """
     import tensorflow as tf
-
-    model = resolve_model(model)
-    module = tflite_module(model)
-    name = SIGNATURES[model.task_name]
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
-    function = getattr(module, name).get_concrete_function()
+    model = resolve_model(model)
+    function = tflite_module(model).serving_default.get_concrete_function()
     # Weights become constants: TFLite cannot read resource variables inside the recurrent while loop.
     frozen = convert_variables_to_constants_v2(function)
     output = next(iter(function.structured_outputs))
     holder = tf.Module()  # Names the signature and its output again, which freezing dropped.
-    holder.__dict__[name] = tf.function(lambda *inputs: {output: frozen(*inputs)[0]},
-                                        input_signature=function.structured_input_signature[0])
+    holder.serving_default = tf.function(lambda *inputs: {output: frozen(*inputs)[0]},
+                                         input_signature=function.structured_input_signature[0])
     converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [holder.__dict__[name].get_concrete_function()], holder)
+        [holder.serving_default.get_concrete_function()], holder)
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS] + (
         [tf.lite.OpsSet.SELECT_TF_OPS] if select_tf_ops else [])
     try:
