@@ -1,0 +1,341 @@
+"""The CPU recurrences behind `seqzoo.layers.LSTM`, `GRU` and `SimpleRNN` (TensorFlow).
+
+Keras' generic loop calls the cell once per step, so every step multiplies its
+input by the kernel and TensorFlow differentiates the loop step by step. Here:
+
+- the input projection of all steps is one matmul before the loop
+  (`x @ kernel + bias` for [T, B, gates]);
+- the loop carries only `h @ recurrent_kernel` and the gate arithmetic;
+- the backward pass is written out (`tf.custom_gradient`): a reverse loop
+  yields the gates' gradients for all steps, and the recurrent kernel's
+  gradient is then one matmul over all steps instead of one per step.
+
+Masked steps carry the state, and the output is the last unmasked step's
+output (zeros before the first one), exactly as in Keras.
+"""
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+def fast_path_supported(layer, training) -> bool:
+    """Whether `layer` can run on this module's loop (else: the stock Keras path).
+
+    The stock path stays for the GPU (cuDNN), recurrent dropout in training,
+    unrolling, other activations and non-float32 computation.
+    """
+    cell = layer.cell
+    if keras.backend.backend() != "tensorflow" or layer.unroll or getattr(layer, "use_cudnn", "auto") is True:
+        return False
+    if training and cell.recurrent_dropout:
+        return False
+    if layer.compute_dtype != "float32" or _gpu_available():
+        return False
+    if getattr(cell, "implementation", 2) == 1 and training and cell.dropout:
+        return False  # Implementation 1 draws one dropout mask per gate.
+    activations = [cell.activation]
+    if hasattr(cell, "recurrent_activation"):
+        activations.append(cell.recurrent_activation)
+    expected = [keras.activations.tanh, keras.activations.sigmoid][: len(activations)]
+    return all(a is e for a, e in zip(activations, expected))
+
+
+def _gpu_available() -> bool:
+    return bool(tf.config.list_logical_devices("GPU"))
+
+
+def run(kind: str, layer, sequences, initial_state, mask, training):
+    """One recurrent layer over `sequences` [B, T, D]; Keras' `inner_loop` contract.
+
+    Returns:
+        (last_output [B, U], outputs [B, T, U] or [B, 1, U], states list).
+    """
+    cell = layer.cell
+    if training and cell.dropout:
+        # One input dropout mask for all steps, as the stock cell applies it.
+        sequences = sequences * tf.expand_dims(cell.get_dropout_mask(sequences[:, 0, :]), 1)
+    x = tf.transpose(sequences, [1, 0, 2])  # Time-major: the loop reads x[t].
+    if mask is not None:
+        mask = tf.transpose(tf.cast(mask, tf.bool))[:, :, None]  # [T, B, 1]
+    if layer.go_backwards:
+        x = tf.reverse(x, [0])
+        mask = None if mask is None else tf.reverse(mask, [0])
+    kernel = tf.convert_to_tensor(cell.kernel)
+    recurrent_kernel = tf.convert_to_tensor(cell.recurrent_kernel)
+    bias = None if cell.bias is None else tf.convert_to_tensor(cell.bias)
+    input_bias, recurrent_bias = bias, None
+    if kind == "gru" and cell.reset_after and bias is not None:
+        input_bias, recurrent_bias = bias[0], bias[1]
+    # All steps' input projections in one matmul.
+    projected = tf.reshape(tf.matmul(tf.reshape(x, [-1, tf.shape(x)[-1]]), kernel), tf.concat(
+        [tf.shape(x)[:2], tf.shape(kernel)[1:]], 0))
+    if input_bias is not None:
+        projected = projected + input_bias
+    states = [tf.convert_to_tensor(s) for s in initial_state]
+    # Training keeps what the written-out backward pass needs; inference keeps only h.
+    differentiable = bool(training)
+    if kind == "lstm":
+        hs, final = _lstm(projected, states[0], states[1], recurrent_kernel, mask, differentiable)
+        new_states = [hs[-1], final]
+    elif kind == "gru" and cell.reset_after:
+        if recurrent_bias is None:
+            recurrent_bias = tf.zeros([tf.shape(recurrent_kernel)[1]], recurrent_kernel.dtype)
+        hs = _gru(projected, states[0], recurrent_kernel, recurrent_bias, mask, differentiable)
+        new_states = [hs[-1]]
+    elif kind == "gru":
+        hs = _gru_reset_before(projected, states[0], recurrent_kernel, mask)
+        new_states = [hs[-1]]
+    else:
+        hs = _simple_rnn(projected, states[0], recurrent_kernel, mask, differentiable)
+        new_states = [hs[-1]]
+    if mask is not None and layer.zero_output_for_mask:  # As Bidirectional asks.
+        hs = tf.where(mask, hs, tf.zeros_like(hs))
+    elif mask is not None:
+        # Keras outputs zeros until the first unmasked step, then carries the output.
+        seen = tf.cumsum(tf.cast(mask, hs.dtype), axis=0) > 0
+        hs = tf.where(seen, hs, tf.zeros_like(hs))
+    last_output = hs[-1]
+    outputs = tf.transpose(hs, [1, 0, 2]) if layer.return_sequences else last_output[:, None]
+    return last_output, outputs, new_states
+
+
+def _carry(mask, t, new, old):
+    return new if mask is None else tf.where(mask[t], new, old)
+
+
+def _loop(step, steps, state, outputs):
+    """`tf.while_loop` over `steps` with TensorArrays of `outputs` (dtypes)."""
+    arrays = tuple(tf.TensorArray(dtype, size=steps) for dtype in outputs)
+    _, state, arrays = tf.while_loop(
+        lambda t, *_: t < steps,
+        lambda t, state, arrays: (t + 1, *step(t, state, arrays)),
+        (tf.constant(0), state, arrays),
+        maximum_iterations=steps,
+    )
+    return state, [a.stack() for a in arrays]
+
+
+def _previous(h0, hs):
+    """The state entering each step: [h0, h_0, ..., h_{T-2}], flattened to [T*B, U]."""
+    prev = tf.concat([h0[None], hs[:-1]], axis=0)
+    return tf.reshape(prev, [-1, tf.shape(prev)[-1]])
+
+
+def _flat(a):
+    return tf.reshape(a, [-1, tf.shape(a)[-1]])
+
+
+def _none_to_zeros(grad, like):
+    return tf.zeros_like(like) if grad is None else grad
+
+
+def _split_masked(mask, t, grad):
+    """A gradient into the part for the step's new value and the part that skips the step."""
+    if mask is None:
+        return grad, 0.0
+    through = tf.where(mask[t], grad, tf.zeros_like(grad))
+    return through, grad - through
+
+
+# --- LSTM: z = x W + b + h R; gates i, f, g, o; c' = f c + i g; h' = o tanh(c') ---
+
+def _lstm_gates(z):
+    i, f, g, o = tf.split(z, 4, axis=-1)
+    return tf.sigmoid(i), tf.sigmoid(f), tf.tanh(g), tf.sigmoid(o)
+
+
+def _lstm(projected, h0, c0, recurrent_kernel, mask, differentiable):
+    """-> (h at every step [T, B, U], the last c [B, U])."""
+    if not differentiable:  # Inference keeps only h; TensorFlow can still differentiate it.
+        return _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=False)[:2]
+
+    @tf.custom_gradient
+    def recurrence(projected, h0, c0, recurrent_kernel):
+        return _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask)
+
+    return recurrence(projected, h0, c0, recurrent_kernel)
+
+
+def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
+    """The loop; `keep` also returns the pre-activations and c of every step."""
+    steps = tf.shape(projected)[0]
+
+    def step(t, state, arrays):
+        h, c = state
+        z = projected[t] + tf.matmul(h, recurrent_kernel)
+        i, f, g, o = _lstm_gates(z)
+        c_new = f * c + i * g
+        h_new = o * tf.tanh(c_new)
+        h_new, c_new = _carry(mask, t, h_new, h), _carry(mask, t, c_new, c)
+        written = (h_new, z, c_new) if keep else (h_new,)
+        return (h_new, c_new), tuple(a.write(t, v) for a, v in zip(arrays, written))
+
+    (_, c_last), arrays = _loop(step, steps, (h0, c0), (tf.float32,) * (3 if keep else 1))
+    return (c_last, *arrays) if keep else (arrays[0], c_last)
+
+
+def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
+    steps = tf.shape(projected)[0]
+    c_last, hs, zs, cs = _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=True)
+    c_prev = tf.concat([c0[None], cs[:-1]], axis=0)
+
+    def grad(d_hs, d_c_last):
+        d_hs = _none_to_zeros(d_hs, hs)
+        transposed = tf.transpose(recurrent_kernel)
+
+        def back(k, state, arrays):
+            dh, dc = state
+            t = steps - 1 - k
+            dh_new, dh_skip = _split_masked(mask, t, dh + d_hs[t])
+            dc_new, dc_skip = _split_masked(mask, t, dc)
+            i, f, g, o = _lstm_gates(zs[t])
+            tanh_c = tf.tanh(f * c_prev[t] + i * g)
+            dc_new = dc_new + dh_new * o * (1.0 - tanh_c * tanh_c)
+            dz = tf.concat([
+                dc_new * g * i * (1.0 - i),
+                dc_new * c_prev[t] * f * (1.0 - f),
+                dc_new * i * (1.0 - g * g),
+                dh_new * tanh_c * o * (1.0 - o),
+            ], axis=-1)
+            dh_prev = tf.matmul(dz, transposed) + dh_skip
+            return (dh_prev, dc_new * f + dc_skip), (arrays[0].write(t, dz),)
+
+        (dh0, dc0), (dzs,) = _loop(
+            back, steps, (tf.zeros_like(h0), _none_to_zeros(d_c_last, c0)), (tf.float32,)
+        )
+        d_recurrent = tf.matmul(_previous(h0, hs), _flat(dzs), transpose_a=True)
+        return dzs, dh0, dc0, d_recurrent
+
+    return (hs, c_last), grad
+
+
+# --- GRU, reset after (Keras' default): r = h R + b_r; z, r gates; n = tanh(x_n + r * r_n) ---
+
+def _gru(projected, h0, recurrent_kernel, recurrent_bias, mask, differentiable):
+    """-> h at every step [T, B, U]."""
+    if not differentiable:
+        return _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep=False)[0]
+
+    @tf.custom_gradient
+    def recurrence(projected, h0, recurrent_kernel, recurrent_bias):
+        return _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask)
+
+    return recurrence(projected, h0, recurrent_kernel, recurrent_bias)
+
+
+def _gru_gates(x, rec):
+    x_z, x_r, x_n = tf.split(x, 3, axis=-1)
+    r_z, r_r, r_n = tf.split(rec, 3, axis=-1)
+    z = tf.sigmoid(x_z + r_z)
+    r = tf.sigmoid(x_r + r_r)
+    return z, r, tf.tanh(x_n + r * r_n), r_n
+
+
+def _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep):
+    """The loop; `keep` also returns `h R + b_r` of every step."""
+    steps = tf.shape(projected)[0]
+
+    def step(t, h, arrays):
+        rec = tf.matmul(h, recurrent_kernel) + recurrent_bias
+        z, _, n, _ = _gru_gates(projected[t], rec)
+        h_new = _carry(mask, t, z * h + (1.0 - z) * n, h)
+        written = (h_new, rec) if keep else (h_new,)
+        return h_new, tuple(a.write(t, v) for a, v in zip(arrays, written))
+
+    return _loop(step, steps, h0, (tf.float32,) * (2 if keep else 1))[1]
+
+
+def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
+    steps = tf.shape(projected)[0]
+    hs, recs = _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep=True)
+    h_prev = tf.concat([h0[None], hs[:-1]], axis=0)
+
+    def grad(d_hs):
+        d_hs = _none_to_zeros(d_hs, hs)
+        transposed = tf.transpose(recurrent_kernel)
+
+        def back(k, dh, arrays):
+            t = steps - 1 - k
+            dh_new, dh_skip = _split_masked(mask, t, dh + d_hs[t])
+            z, r, n, r_n = _gru_gates(projected[t], recs[t])
+            dz = dh_new * (h_prev[t] - n) * z * (1.0 - z)
+            dn = dh_new * (1.0 - z) * (1.0 - n * n)
+            dr = dn * r_n * r * (1.0 - r)
+            d_rec = tf.concat([dz, dr, dn * r], axis=-1)
+            dh_prev = dh_new * z + tf.matmul(d_rec, transposed) + dh_skip
+            return dh_prev, (arrays[0].write(t, tf.concat([dz, dr, dn], -1)), arrays[1].write(t, d_rec))
+
+        dh0, (d_projected, d_recs) = _loop(back, steps, tf.zeros_like(h0), (tf.float32,) * 2)
+        d_recs = _flat(d_recs)
+        d_recurrent = tf.matmul(_flat(h_prev), d_recs, transpose_a=True)
+        return d_projected, dh0, d_recurrent, tf.reduce_sum(d_recs, axis=0)
+
+    return hs, grad
+
+
+def _gru_reset_before(projected, h0, recurrent_kernel, mask):
+    """GRU with `reset_after=False`: n = tanh(x_n + (r * h) R_n). TensorFlow differentiates it."""
+    steps = tf.shape(projected)[0]
+    units = recurrent_kernel.shape[0]
+    gates_kernel, candidate_kernel = recurrent_kernel[:, : 2 * units], recurrent_kernel[:, 2 * units :]
+
+    def step(t, h, arrays):
+        x_z, x_r, x_n = tf.split(projected[t], 3, axis=-1)
+        r_z, r_r = tf.split(tf.matmul(h, gates_kernel), 2, axis=-1)
+        z, r = tf.sigmoid(x_z + r_z), tf.sigmoid(x_r + r_r)
+        n = tf.tanh(x_n + tf.matmul(r * h, candidate_kernel))
+        h_new = _carry(mask, t, z * h + (1.0 - z) * n, h)
+        return h_new, (arrays[0].write(t, h_new),)
+
+    return _loop(step, steps, h0, (tf.float32,))[1][0]
+
+
+# --- SimpleRNN: h' = tanh(x W + b + h R) ---
+
+def _simple_rnn(projected, h0, recurrent_kernel, mask, differentiable):
+    """-> h at every step [T, B, U]."""
+    if not differentiable:
+        return _simple_rnn_forward(projected, h0, recurrent_kernel, mask)[-1]
+
+    @tf.custom_gradient
+    def recurrence(projected, h0, recurrent_kernel):
+        return _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask)
+
+    return recurrence(projected, h0, recurrent_kernel)
+
+
+def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
+    """The loop -> [new h of every step, then (with a mask) the state after carrying]."""
+    steps = tf.shape(projected)[0]
+
+    def step(t, h, arrays):
+        h_new = tf.tanh(projected[t] + tf.matmul(h, recurrent_kernel))
+        carried = _carry(mask, t, h_new, h)
+        if mask is None:
+            return carried, (arrays[0].write(t, h_new),)
+        return carried, (arrays[0].write(t, h_new), arrays[1].write(t, carried))
+
+    return _loop(step, steps, h0, (tf.float32,) * (1 if mask is None else 2))[1]
+
+
+def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
+    steps = tf.shape(projected)[0]
+    arrays = _simple_rnn_forward(projected, h0, recurrent_kernel, mask)
+    news, hs = arrays[0], arrays[-1]  # Before and after carrying masked steps.
+
+    def grad(d_hs):
+        d_hs = _none_to_zeros(d_hs, hs)
+        transposed = tf.transpose(recurrent_kernel)
+
+        def back(k, dh, arrays):
+            t = steps - 1 - k
+            dh_new, dh_skip = _split_masked(mask, t, dh + d_hs[t])
+            d_pre = dh_new * (1.0 - news[t] * news[t])
+            return tf.matmul(d_pre, transposed) + dh_skip, (arrays[0].write(t, d_pre),)
+
+        dh0, (d_pre,) = _loop(back, steps, tf.zeros_like(h0), (tf.float32,))
+        d_recurrent = tf.matmul(_previous(h0, hs), _flat(d_pre), transpose_a=True)
+        return d_pre, dh0, d_recurrent
+
+    return hs, grad
