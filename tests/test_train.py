@@ -1,6 +1,6 @@
 """`seqzoo train`: errors, the comparison table, resume after a kill, and two workers.
 
-The subprocess tests train a tiny names model (overrides) for a few steps; every
+The subprocess tests (marked slow) train a tiny names model (overrides) for a few steps; every
 subprocess has a timeout, so nothing hangs.
 """
 import json
@@ -141,9 +141,10 @@ def test_comparison_table_is_printed(monkeypatch, capsys, tmp_path):
 
 
 # === Long runs: killed after the first checkpoint, resumed to the end ===
+@pytest.mark.slow
 def test_a_killed_run_resumes_to_completion(tmp_path):
-    epochs = 6
-    args = ["--out", str(tmp_path / "preset"), "--epochs", str(epochs), "--override", "limit=512"]
+    epochs = 4
+    args = ["--out", str(tmp_path / "preset"), "--epochs", str(epochs), "--override", "limit=256"]
     first = seqzoo_train(args, tmp_path / "home")
     wait_for(tmp_path / "home" / "runs" / "names-lstm-seed0" / "backup" / "training_metadata.json", first)
     first.send_signal(signal.SIGKILL)
@@ -161,6 +162,7 @@ def test_a_killed_run_resumes_to_completion(tmp_path):
 
 
 # === Two workers of one MultiWorkerMirroredStrategy job on loopback ===
+@pytest.mark.slow
 def test_two_workers_train_the_same_weights(tmp_path):
     workers = ",".join(f"127.0.0.1:{p}" for p in free_ports(2))
     args = ["--out", str(tmp_path / "preset"), "--epochs", "2", "--override", "limit=128",
@@ -170,6 +172,8 @@ def test_two_workers_train_the_same_weights(tmp_path):
     for code, out, err in results:
         assert code == 0, err[-3000:]
     sums = [next(line for line in out.splitlines() if line.startswith("weights sha256:")) for _, out, _ in results]
+    for i, (_, out, _) in enumerate(results):
+        print(f"--- worker {i} ---\n{out}")  # shown with pytest -s
     assert sums[0] == sums[1]
     card = ModelCard.read(tmp_path / "preset")  # only worker 0 writes it
     assert card.recipe["distribution"] == {"strategy": "MultiWorkerMirroredStrategy", "replicas": 2, "workers": 2}
@@ -178,6 +182,7 @@ def test_two_workers_train_the_same_weights(tmp_path):
     assert "worker 0 writes the preset" in results[1][1]
 
 
+@pytest.mark.slow
 def test_a_dead_worker_fails_the_other_quickly(tmp_path):
     workers = ",".join(f"127.0.0.1:{p}" for p in free_ports(2))
     args = ["--out", str(tmp_path / "preset"), "--epochs", "200", "--override", "limit=128",
@@ -187,6 +192,7 @@ def test_a_dead_worker_fails_the_other_quickly(tmp_path):
     victim.send_signal(signal.SIGKILL)
     killed_at = time.time()
     code, out, err = finish(survivor, timeout=90)
+    print(f"survivor exited {code} after {time.time() - killed_at:.1f} s: {err.strip().splitlines()[-1]}")
     assert code != 0 and time.time() - killed_at < 60
     assert "seqzoo: error: worker 0 of 2: another worker stopped answering" in err
     assert not (tmp_path / "preset").exists()

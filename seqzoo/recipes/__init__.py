@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from pathlib import Path
 
-from seqzoo.errors import UnknownModelError, did_you_mean
+from seqzoo.errors import SeqzooError, UnknownModelError, did_you_mean
 
 # Zoo name -> (recipe module, keyword arguments of its `train`).
 RECIPES = {
@@ -44,6 +45,9 @@ def run_recipe(name: str, *, out, epochs: int | None = None, seed: int = 0, over
     check_recipe(name)
     module, kwargs = RECIPES[name]
     extra = {"epochs": epochs} if epochs else {}
+    train = importlib.import_module(module).train
     if overrides:
+        if "overrides" not in inspect.signature(train).parameters:
+            raise SeqzooError(f"The {name!r} recipe takes no overrides; run it as it is.")
         extra["overrides"] = overrides
-    return importlib.import_module(module).train(out=Path(out), seed=seed, **kwargs, **extra)
+    return train(out=Path(out), seed=seed, **kwargs, **extra)

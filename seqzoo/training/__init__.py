@@ -109,7 +109,10 @@ def train(name: str, *, out: str | Path | None = None, epochs: int | None = None
         strategy = make_strategy(cluster, peer_timeout_s=peer_timeout_s)
     chief = cluster is None or cluster.chief
     scratch = None if chief else Path(tempfile.mkdtemp(prefix="seqzoo-worker-"))
-    distribution = {"strategy": type(strategy).__name__, "replicas": strategy.num_replicas_in_sync,
+    # The multi-worker class is CollectiveAllReduceStrategy inside TensorFlow; cards use the public name.
+    kind = "MultiWorkerMirroredStrategy" if cluster else (
+        "MirroredStrategy" if strategy.num_replicas_in_sync > 1 else "default (one device)")
+    distribution = {"strategy": kind, "replicas": strategy.num_replicas_in_sync,
                     "workers": cluster.size if cluster else 1}
     settings = {"run_suffix": "" if chief else f"-worker{cluster.index}", "verbose": verbose,
                 "distribution": distribution}
