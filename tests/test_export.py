@@ -6,9 +6,11 @@ presets' golden inputs, so TensorFlow is imported there once.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +19,9 @@ import seqzoo
 from seqzoo.cli import main
 from seqzoo.export import ExportExistsError, NotExportableError, golden
 from seqzoo.export.saved_model import METADATA_FILE
+from seqzoo.registry import get_entry
 
+ROOT = Path(__file__).resolve().parent.parent
 EXPORTED = {"char_lm": "names-rnn", "text_classification": "sentiment-rnn", "forecasting": "weather-gru"}
 PREFIXES = ["", "Joh", "Mar", "Ann", "Zzq", "é"]
 # prompt, max_length, temperature, seed. One length: XLA compiles the decode loop once per length.
@@ -61,13 +65,23 @@ for task, job in jobs.items():
         r = sig["serving_default"](features=tf.constant(g["features"], tf.float32), dates=tf.constant(g["dates"]))
         out["forecast"] = r["forecast"].numpy().tolist()
 json.dump(results, open(sys.argv[2], "w"))
+exec(compile(open(sys.argv[3]).read(), "docs/guides/export.md (TensorFlow-only example)", "exec"), {})
 """
+
+
+def page_example() -> str:
+    """The guide's TensorFlow-only example, on the models exported here (same tasks, smaller)."""
+    text = (ROOT / "docs" / "guides" / "export.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- export-example: TensorFlow only -->\n```python\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+    assert match, "docs/guides/export.md lost its TensorFlow-only example"
+    return match.group(1).replace("names-lstm", EXPORTED["char_lm"]).replace(
+        "sentiment-lstm", EXPORTED["text_classification"]).replace("weather-gru", EXPORTED["forecasting"])
 
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
     """One SavedModel per task (through the method and the CLI) and the in-process references."""
-    root = tmp_path_factory.mktemp("exports")
+    root = tmp_path_factory.mktemp("exports") / "serving"
     models, jobs = {}, {}
     for task, name in EXPORTED.items():
         model = models[task] = seqzoo.load(name)
@@ -76,14 +90,16 @@ def exports(tmp_path_factory):
             version_dir = root / name / "1"
         else:
             version_dir = model.export_saved_model(root / name)
-        jobs[task] = {"dir": str(version_dir), "golden": golden.read(f"saved_models/{name}")}
+        jobs[task] = {"dir": str(version_dir), "golden": golden.read(get_entry(name).preset)}
     jobs["char_lm"].update(prefixes=PREFIXES, generations=GENERATIONS)
     jobs["text_classification"]["texts"] = TEXTS
     (root / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+    (root / "example.py").write_text(page_example(), encoding="utf-8")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ""}
     start = time.time()
-    result = subprocess.run([sys.executable, "-c", SERVE, str(root / "jobs.json"), str(root / "out.json")],
-                            capture_output=True, text=True, env=env, cwd=root, timeout=300)
+    files = [str(root / f) for f in ("jobs.json", "out.json", "example.py")]
+    result = subprocess.run([sys.executable, "-c", SERVE, *files], capture_output=True, text=True, env=env,
+                            cwd=root.parent, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     served = json.loads((root / "out.json").read_text(encoding="utf-8"))
     print(f"\nTF-only process: {time.time() - start:.1f} s; loads: "

@@ -141,6 +141,8 @@ def _first_lines(error: Exception, limit: int = 600) -> str:
     found = []
     for match in re.finditer(r"error: ([^\n]*)", text):
         message = match.group(1).strip()
+        if message.startswith("loc("):  # Drop the call-site prefix: loc(callsite(...)): message.
+            message = message.rsplit("): ", 1)[-1]
         if message and message not in found:
             found.append(message)
     summary = "; ".join(found) or " ".join(line.strip() for line in text.strip().splitlines()[:3])
