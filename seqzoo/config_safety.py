@@ -2,7 +2,8 @@
 
 Keras' safe mode blocks lambdas, but configs have also been used to import
 arbitrary modules and call helper functions. seqzoo accepts only registered
-seqzoo classes and Keras' own layers, initializers, regularizers and dtypes.
+seqzoo classes (such as the recurrent layers `seqzoo>LSTM`, `seqzoo>GRU` and
+`seqzoo>SimpleRNN`) and Keras' own layers, initializers, regularizers and dtypes.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import keras
 
+import seqzoo.layers  # noqa: F401  (registers seqzoo's layers, which configs may name)
 from seqzoo.errors import PresetError
 
 _FORBIDDEN_CLASSES = {"Lambda", "TFSMLayer", "function", "__lambda__", "__typespec__",
