@@ -80,11 +80,13 @@ def test_memory_span_small_run():
     assert "| simple_rnn |" in table and "d = 3" in table
 
 
-def test_memory_task_answer_is_the_first_symbol():
+def test_memory_task_answer_is_the_marked_symbol():
     from seqzoo.diagnostics.memory import memory_task
 
-    x, y = memory_task(5, 10, symbols=4, seed=1)
-    assert x.shape == (10, 6) and x.min() >= 1 and x.max() <= 4 and (x[:, 0] - 1 == y).all()
+    x, y = memory_task(5, 10, symbols=4, lead=3, seed=1)
+    marked = x > 4
+    assert x.shape == (10, 9) and x.min() >= 1 and x.max() <= 8
+    assert (marked.sum(axis=1) == 1).all() and marked[:, 3].all() and (x[:, 3] - 4 - 1 == y).all()
 
 
 # === Activations and units ===

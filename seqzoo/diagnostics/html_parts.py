@@ -57,9 +57,12 @@ def svg_chart(curves: Mapping[str, Sequence[float]], *, width: int = 640, height
     True
     """
     left, right, top, bottom = 64, 16, 16, 40
-    series = {k: np.maximum(np.asarray(v, np.float64), 1e-30) for k, v in curves.items()}
-    low = math.floor(math.log10(min(float(v.min()) for v in series.values())))
-    high = math.ceil(math.log10(max(float(v.max()) for v in series.values())))
+    # A log axis cannot show 0 (a gradient that underflowed): such points are left out.
+    series = {k: np.asarray(v, np.float64) for k, v in curves.items()}
+    positive = np.concatenate([v[v > 0] for v in series.values()])
+    positive = positive if positive.size else np.ones(1)
+    low = math.floor(math.log10(float(positive.min())))
+    high = math.ceil(math.log10(float(positive.max())))
     high = max(high, low + 1)
     steps = max(len(v) for v in series.values())
 
@@ -84,7 +87,7 @@ def svg_chart(curves: Mapping[str, Sequence[float]], *, width: int = 640, height
     parts.append(f'<text transform="translate(14 {(top + height - bottom) / 2}) rotate(-90)" '
                  f'text-anchor="middle">{html.escape(ylabel)}</text>')
     for n, (label, values) in enumerate(series.items()):
-        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values) if v > 0)
         stroke = COLOURS[n % len(COLOURS)]
         parts.append(f'<polyline fill="none" stroke="{stroke}" stroke-width="1.5" points="{points}"/>')
         parts.append(f'<text x="{left + 8}" y="{top + 14 + 14 * n}" fill="{stroke}">{html.escape(label)}</text>')

@@ -1,9 +1,11 @@
 """The memory-span probe: how far back can a recurrent layer learn to remember a token?
 
-The task: read `d + 1` random symbols and answer with the first one, which was
-read `d` steps before the last. The symbols in between are noise, so the answer
-can only come from memory. A fresh small model is trained for each distance
-and scored on held-out sequences; chance is 1 / symbols.
+The task: read a stream of random symbols in which one is marked, and answer
+with the marked symbol, which was read `d` steps before the last. The symbols
+around it are noise, so the answer can only come from memory; `lead` noise
+symbols come first, so the state at the marked step is not the fresh initial
+state (a first symbol can be latched from the start). A fresh small model is
+trained for each distance and scored on held-out sequences; chance is 1 / symbols.
 """
 from __future__ import annotations
 
@@ -41,19 +43,24 @@ class MemorySpan:
         return f"{self.architecture}: {cells}  (chance {self.chance:.2f}, {self.seconds:.0f} s)"
 
 
-def memory_task(distance: int, count: int, *, symbols: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Sequences [count, distance + 1] of symbols 1..symbols, and their first symbols (as 0..symbols-1).
+def memory_task(distance: int, count: int, *, symbols: int = 8, lead: int = 10,
+                seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences [count, lead + 1 + distance] and their answers (0..symbols-1).
 
-    Id 0 is left out: the backbone's embedding masks it as padding.
+    Symbol s is id s (1..symbols) unmarked and id s + symbols when marked; one
+    symbol per sequence is marked, at index `lead`, `distance` steps before the
+    last. Id 0 is left out: the backbone's embedding masks it as padding.
 
     Example:
-    >>> x, y = memory_task(3, 2, seed=0)
-    >>> x.shape, (x[:, 0] - 1 == y).all()
-    ((2, 4), True)
+    >>> x, y = memory_task(3, 2, symbols=4, seed=0)
+    >>> x.shape, (x[:, 10] - 4 - 1 == y).all()
+    ((2, 14), True)
     """
     rng = np.random.default_rng(seed)
-    x = rng.integers(1, symbols + 1, size=(count, distance + 1)).astype(np.int32)
-    return x, x[:, 0] - 1
+    x = rng.integers(1, symbols + 1, size=(count, lead + 1 + distance)).astype(np.int32)
+    answers = x[:, lead] - 1
+    x[:, lead] += symbols
+    return x, answers
 
 
 class _StopWhenSolved(keras.callbacks.Callback):
@@ -65,8 +72,8 @@ class _StopWhenSolved(keras.callbacks.Callback):
 
 
 def memory_span(architecture: str, *, distances: Sequence[int] = (5, 10, 20, 50, 100), symbols: int = 8,
-                hidden_size: int = 32, embedding_dim: int = 16, train_examples: int = 4096,
-                test_examples: int = 1024, epochs: int = 8, batch_size: int = 64,
+                lead: int = 10, hidden_size: int = 32, embedding_dim: int = 16, train_examples: int = 4096,
+                test_examples: int = 1024, epochs: int = 20, batch_size: int = 64,
                 learning_rate: float = 3e-3, seed: int = 0, verbose: int = 0) -> MemorySpan:
     """Train a small model per distance on the memory task; return held-out accuracy per distance.
 
@@ -74,6 +81,7 @@ def memory_span(architecture: str, *, distances: Sequence[int] = (5, 10, 20, 50,
         architecture: "simple_rnn", "lstm" or "gru".
         distances: How many steps back the answer lies.
         symbols: Size of the alphabet (chance is 1 / symbols).
+        lead: Noise symbols before the marked one.
         hidden_size, embedding_dim: Sizes of the one-layer model.
         train_examples, test_examples: Sequences to train on and to score.
         epochs, batch_size, learning_rate: Training (Adam, gradient norm clipped at 1);
@@ -96,15 +104,15 @@ def memory_span(architecture: str, *, distances: Sequence[int] = (5, 10, 20, 50,
         raise InputError(f"distances must be whole numbers >= 1, got {distances}.")
     if symbols < 2 or train_examples < 1 or test_examples < 1 or epochs < 1:
         raise InputError("symbols must be >= 2 and train_examples, test_examples and epochs >= 1.")
-    settings = dict(symbols=symbols, hidden_size=hidden_size, embedding_dim=embedding_dim,
+    settings = dict(symbols=symbols, lead=lead, hidden_size=hidden_size, embedding_dim=embedding_dim,
                     train_examples=train_examples, test_examples=test_examples, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
                     stop="at 99% training accuracy")
     start, accuracy = time.time(), {}
     for n, distance in enumerate(distances):
         keras.utils.set_random_seed(seed + n)
-        x, y = memory_task(distance, train_examples, symbols=symbols, seed=seed + 1000 + n)
-        test_x, test_y = memory_task(distance, test_examples, symbols=symbols, seed=seed + 2000 + n)
-        backbone = RecurrentBackbone(architecture, vocabulary_size=symbols + 1, embedding_dim=embedding_dim,
+        x, y = memory_task(distance, train_examples, symbols=symbols, lead=lead, seed=seed + 1000 + n)
+        test_x, test_y = memory_task(distance, test_examples, symbols=symbols, lead=lead, seed=seed + 2000 + n)
+        backbone = RecurrentBackbone(architecture, vocabulary_size=2 * symbols + 1, embedding_dim=embedding_dim,
                                      hidden_size=hidden_size, return_sequences=False)
         model = keras.Sequential([backbone, keras.layers.Dense(symbols)])
         model.compile(keras.optimizers.Adam(learning_rate, clipnorm=1.0),

@@ -60,8 +60,12 @@ def plot_gradient_norms(curves: Mapping[str, Sequence[float]], path, *, relative
             raise InputError(f"The norms of {label!r} must be a non-empty 1-D sequence, got shape {norms.shape}.")
         if relative_to_last:
             norms = norms / max(norms[-1], np.finfo(np.float64).tiny)
-        # A log axis cannot show 0; an exact 0 (no path to the loss) is drawn at the smallest float.
-        axes.plot(np.arange(len(norms)), np.maximum(norms, np.finfo(np.float64).tiny), label=label, linewidth=1.4)
+        # A log axis cannot show 0: a gradient that underflowed to 0 (below float32's range) is left
+        # out, and the label says so.
+        zero = norms <= 0
+        if zero.any():
+            label = f"{label} (0: underflow at {int(zero.sum())} steps)"
+        axes.plot(np.arange(len(norms)), np.where(zero, np.nan, norms), label=label, linewidth=1.4)
     axes.set_yscale("log")
     axes.set_xlabel(xlabel)
     axes.set_ylabel("|dL/dh_t| / |dL/dh_T|" if relative_to_last else "|dL/dh_t|")

@@ -17,6 +17,8 @@ from seqzoo.errors import InputError
 def interpretable_units(acts: Activations, *, top: int = 4) -> list[tuple[str, UnitMatch]]:
     """For each named feature that varies on the text, its closest unit; the `top` closest pairs first.
 
+    A unit that is the closest for several features is listed once, with the closest of them.
+
     Args:
         acts: From `activations(model, text)`.
         top: How many (feature, unit) pairs.
@@ -32,7 +34,13 @@ def interpretable_units(acts: Activations, *, top: int = 4) -> list[tuple[str, U
         values = feature_values(acts.text, name)[1]
         if np.std(values) > 0:
             best.append((name, rank_units(acts, values, top=1)[0]))
-    return sorted(best, key=lambda pair: -abs(pair[1].correlation))[:top]
+    best.sort(key=lambda pair: -abs(pair[1].correlation))
+    shown, pairs = set(), []
+    for name, match in best:  # One feature per unit (inside_brackets and bracket_depth often share one).
+        if (match.unit, match.state) not in shown:
+            shown.add((match.unit, match.state))
+            pairs.append((name, match))
+    return pairs[:top]
 
 
 def write_report(model, text: str, path, *, top: int = 4) -> Path:
