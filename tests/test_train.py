@@ -113,6 +113,15 @@ def test_cli_errors_are_one_line(capsys):
     assert "seqzoo: error: --workers: 'localhost' is not HOST:PORT" in capsys.readouterr().err
 
 
+def test_a_lost_worker_is_named():
+    from seqzoo.training import _lost_detail
+
+    message = ("{{function_node __wrapped__CollectiveReduceV2}} Collective ops is aborted by: Error reported from "
+               "/job:worker/task:1: The following tasks are unhealthy (stopped sending heartbeats):\n"
+               "/job:worker/replica:0/task:1\nThe tasks have crashed.\n")
+    assert _lost_detail(message) == "no heartbeat from /job:worker/replica:0/task:1"
+
+
 # === The record reads the whole run ===
 def test_history_keeps_the_last_row_of_an_epoch_logged_twice(tmp_path):
     log = tmp_path / "history.csv"

@@ -136,13 +136,24 @@ def _run(name, target, epochs, seed, overrides, cluster):
             tf.errors.CancelledError, tf.errors.InternalError) as error:
         if cluster is None:
             raise
-        reason = str(error).strip().splitlines()
-        detail = next((line.strip() for line in reason if "unhealthy" in line or "timed out" in line.lower()),
-                      reason[0] if reason else type(error).__name__)
         raise WorkerLostError(
-            f"worker {cluster.index} of {cluster.size}: another worker stopped answering ({detail}). "
-            "Restart every worker with the same command; training resumes from the last checkpoint."
+            f"worker {cluster.index} of {cluster.size}: another worker stopped answering "
+            f"({_lost_detail(str(error))}). Restart every worker with the same command; "
+            "training resumes from the last checkpoint."
         ) from None
+
+
+def _lost_detail(message: str) -> str:
+    """The useful part of TensorFlow's error: which tasks stopped, or why the collective failed."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if "unhealthy" in line:
+            tasks = [t for t in lines[i + 1:] if t.startswith("/job:")]
+            return f"no heartbeat from {', '.join(tasks) or 'a worker'}"
+    for line in lines:
+        if "timed out" in line.lower() or "deadline" in line.lower():
+            return line.split("}}")[-1].strip()[:200]
+    return (lines[0].split("}}")[-1].strip() if lines else "no reason given")[:200]
 
 
 def weights_checksum(model) -> str:
