@@ -20,7 +20,7 @@ from seqzoo.cli import main
 from seqzoo.errors import SeqzooError, UnknownModelError
 from seqzoo.recipes.runner import apply_overrides, read_history
 from seqzoo.training import ClusterError, TrainingResult
-from seqzoo.training.compare import compare_cards
+from seqzoo.training.compare import compare_cards, format_comparison
 from seqzoo.training.distribute import cluster_from_tf_config, parse_workers, resolve_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,6 +147,8 @@ def test_comparison_table_is_printed(monkeypatch, capsys, tmp_path):
     assert lines[header + 1].split()[-1] == "+1.00%"
     rows = compare_cards(shipped, card)
     assert [r.metric for r in rows][0] == "test_nll" and all(abs(r.relative - 0.01) < 1e-9 for r in rows)
+    alone = format_comparison(None, card)
+    assert "the zoo ships no 'names-lstm' preset" in alone and "+" not in alone.splitlines()[1]
 
 
 # === Long runs: killed after the first checkpoint, resumed to the end ===
