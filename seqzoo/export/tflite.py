@@ -19,6 +19,7 @@ keeps every shape in the recurrent loop static, which TFLite's built-in ops need
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from pathlib import Path
@@ -75,6 +76,31 @@ def tflite_module(model):
     return module
 
 
+@contextlib.contextmanager
+def keras_recurrent_loops(model):
+    """Trace `model`'s recurrent layers with Keras' own time loop, whatever subclass they are.
+
+    Keras' loop keeps every TensorArray's element shape static, which TFLite's
+    built-in ops need; a faster subclass (such as `seqzoo.layers.LSTM`) may
+    not. The weights and the math are the same.
+    """
+    import keras
+
+    patched = []
+    for layer in model._flatten_layers():
+        if not isinstance(layer, keras.layers.RNN):
+            continue
+        stock = next((c for c in type(layer).__mro__ if c.__module__.startswith("keras.")), None)
+        if stock is not None and type(layer).inner_loop is not stock.inner_loop:
+            object.__setattr__(layer, "inner_loop", stock.inner_loop.__get__(layer))
+            patched.append(layer)
+    try:
+        yield
+    finally:
+        for layer in patched:
+            object.__delattr__(layer, "inner_loop")
+
+
 def convert(model, *, select_tf_ops: bool = False) -> bytes:
     """The TFLite flatbuffer of `model`'s numeric `serving_default` signature.
 
@@ -90,7 +116,8 @@ def convert(model, *, select_tf_ops: bool = False) -> bytes:
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     model = resolve_model(model)
-    function = tflite_module(model).serving_default.get_concrete_function()
+    with keras_recurrent_loops(model):
+        function = tflite_module(model).serving_default.get_concrete_function()
     # Weights become constants: TFLite cannot read resource variables inside the recurrent while loop.
     frozen = convert_variables_to_constants_v2(function)
     output = next(iter(function.structured_outputs))
