@@ -25,6 +25,11 @@ MODES = [
 ]
 
 
+def _right_padded_mask():
+    """Rows padded on the right only (one empty): the LSTM runs TensorFlow's fused kernel."""
+    return tf.constant(np.arange(T)[None, :] < np.array([T, 4, 1, 0])[:, None])
+
+
 def _mask():
     mask = np.ones((B, T), bool)
     mask[0, 4:] = False  # right padding
@@ -65,7 +70,8 @@ def test_outputs_and_gradients_match_keras(name, extra):
     for mode in MODES:
         stock, fast = _pair(name, **extra, **mode)
         # training=True runs the written-out backward pass, False the lean forward.
-        for mask, training in ((None, False), (_mask(), True), (_mask(), False)):
+        cases = ((None, False), (None, True), (_mask(), True), (_mask(), False), (_right_padded_mask(), True))
+        for mask, training in cases:
             want, want_grads = _run(stock, inputs, states, mask, training)
             got, got_grads = _run(fast, inputs, states, mask, training)
             where = f"{name} {extra} {mode} mask={mask is not None} training={training}"

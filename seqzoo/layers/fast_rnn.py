@@ -75,7 +75,10 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     states = [tf.convert_to_tensor(s) for s in initial_state]
     # Training keeps what the written-out backward pass needs; inference keeps only h.
     differentiable = bool(training)
-    if kind == "lstm":
+    if kind == "lstm" and _block_lstm_usable(layer, x, mask):
+        hs, final = _block_lstm(x, states[0], states[1], kernel, recurrent_kernel, bias, mask)
+        new_states = [hs[-1], final]
+    elif kind == "lstm":
         hs, final = _lstm(projected, states[0], states[1], recurrent_kernel, mask, differentiable)
         new_states = [hs[-1], final]
     elif kind == "gru" and cell.reset_after:
@@ -100,13 +103,89 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     return last_output, outputs, new_states
 
 
+def _block_lstm_usable(layer, x, mask) -> bool:
+    # With go_backwards, padding on the right becomes padding on the left: the loop handles it.
+    if mask is not None and layer.go_backwards:
+        return False
+    # A static batch of 1 is how seqzoo.export traces for TFLite, which has no BlockLSTMV2;
+    # the loop converts to TFLite's built-in ops.
+    if x.shape[1] == 1:
+        return False
+    from tensorflow.python.ops import control_flow_util  # BlockLSTMV2 has no XLA kernel.
+
+    return not control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+
+
+def _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias, mask):
+    """TensorFlow's fused LSTM kernel (BlockLSTMV2: gates i, f, c, o, as Keras) and its fused gradient.
+
+    One op runs all steps (matmul and gate arithmetic fused per step), which
+    saves the per-op dispatch that dominates a graph loop on a busy CPU. It has
+    no mask: with a mask, rows padded on the right are read off at their last
+    real step, and any other mask runs the loop instead (a `tf.cond`).
+    """
+    units = tf.shape(recurrent_kernel)[0]
+    weights = tf.concat([kernel, recurrent_kernel], 0)
+    bias = tf.zeros([4 * units], x.dtype) if bias is None else bias
+
+    def fused():
+        return _block_lstm_op(x, h0, c0, weights, bias)
+
+    if mask is None:
+        hs, cs = fused()
+        return hs, cs[-1]
+
+    def read_off_last_real_step():
+        hs, cs = fused()
+        # Index 0 is the initial state (rows with no real step), t + 1 the state after step t.
+        steps = tf.range(1, tf.shape(x)[0] + 1)[:, None]
+        index = tf.transpose(tf.minimum(steps, lengths[None, :]))  # [B, T]
+        hs, cs = (tf.transpose(tf.concat([s0[None], s], 0), [1, 0, 2]) for s0, s in ((h0, hs), (c0, cs)))
+        carried = tf.transpose(tf.gather(hs, index, batch_dims=1), [1, 0, 2])
+        return carried, tf.gather(cs, lengths, batch_dims=1)
+
+    def loop():
+        return _lstm(projected(), h0, c0, recurrent_kernel, mask, differentiable=True)
+
+    def projected():
+        flat = tf.matmul(tf.reshape(x, [-1, tf.shape(x)[-1]]), kernel)
+        flat = flat if bias is None else flat + bias
+        return tf.reshape(flat, tf.concat([tf.shape(x)[:2], [-1]], 0))
+
+    steps_mask = mask[:, :, 0]
+    lengths = tf.reduce_sum(tf.cast(steps_mask, tf.int32), axis=0)
+    right_padded = tf.reduce_all(tf.equal(steps_mask, tf.range(tf.shape(x)[0])[:, None] < lengths[None, :]))
+    return tf.cond(right_padded, read_off_last_real_step, loop)
+
+
+@tf.custom_gradient
+def _block_lstm_op(x, h0, c0, weights, bias):
+    # TensorFlow registers BlockLSTM's (i, c, f, o) gradient for BlockLSTMV2 too, which
+    # is wrong for V2's (i, f, c, o) weights; BlockLSTMGradV2 is the matching one.
+    zeros = tf.zeros(tf.shape(h0)[-1:], x.dtype)
+    args = dict(seq_len_max=tf.cast(tf.shape(x)[0], tf.int64), x=x, cs_prev=c0, h_prev=h0, w=weights,
+                wci=zeros, wcf=zeros, wco=zeros, b=bias)
+    out = tf.raw_ops.BlockLSTMV2(**args, cell_clip=-1.0, use_peephole=False)  # No clipping.
+
+    def grad(d_h, d_cs):
+        g = tf.raw_ops.BlockLSTMGradV2(
+            **args, i=out.i, cs=out.cs, f=out.f, o=out.o, ci=out.ci, co=out.co, h=out.h,
+            cs_grad=_none_to_zeros(d_cs, out.cs), h_grad=_none_to_zeros(d_h, out.h), use_peephole=False)
+        return g.x_grad, g.h_prev_grad, g.cs_prev_grad, g.w_grad, g.b_grad
+
+    return (out.h, out.cs), grad
+
+
 def _carry(mask, t, new, old):
     return new if mask is None else tf.where(mask[t], new, old)
 
 
 def _loop(step, steps, state, outputs):
-    """`tf.while_loop` over `steps` with TensorArrays of `outputs` (dtypes)."""
-    arrays = tuple(tf.TensorArray(dtype, size=steps) for dtype in outputs)
+    """`tf.while_loop` over `steps`, writing TensorArrays shaped like the `outputs` tensors.
+
+    Static element shapes keep the loop convertible by TFLite (with a fixed batch).
+    """
+    arrays = tuple(tf.TensorArray(o.dtype, size=steps, element_shape=o.shape) for o in outputs)
     _, state, arrays = tf.while_loop(
         lambda t, *_: t < steps,
         lambda t, state, arrays: (t + 1, *step(t, state, arrays)),
@@ -171,7 +250,7 @@ def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
         written = (h_new, z, c_new) if keep else (h_new,)
         return (h_new, c_new), tuple(a.write(t, v) for a, v in zip(arrays, written))
 
-    (_, c_last), arrays = _loop(step, steps, (h0, c0), (tf.float32,) * (3 if keep else 1))
+    (_, c_last), arrays = _loop(step, steps, (h0, c0), (h0, projected[0], c0)[: 3 if keep else 1])
     return (c_last, *arrays) if keep else (arrays[0], c_last)
 
 
@@ -202,7 +281,7 @@ def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
             return (dh_prev, dc_new * f + dc_skip), (arrays[0].write(t, dz),)
 
         (dh0, dc0), (dzs,) = _loop(
-            back, steps, (tf.zeros_like(h0), _none_to_zeros(d_c_last, c0)), (tf.float32,)
+            back, steps, (tf.zeros_like(h0), _none_to_zeros(d_c_last, c0)), (projected[0],)
         )
         d_recurrent = tf.matmul(_previous(h0, hs), _flat(dzs), transpose_a=True)
         return dzs, dh0, dc0, d_recurrent
@@ -243,7 +322,7 @@ def _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep):
         written = (h_new, rec) if keep else (h_new,)
         return h_new, tuple(a.write(t, v) for a, v in zip(arrays, written))
 
-    return _loop(step, steps, h0, (tf.float32,) * (2 if keep else 1))[1]
+    return _loop(step, steps, h0, (h0, projected[0])[: 2 if keep else 1])[1]
 
 
 def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
@@ -266,7 +345,7 @@ def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
             dh_prev = dh_new * z + tf.matmul(d_rec, transposed) + dh_skip
             return dh_prev, (arrays[0].write(t, tf.concat([dz, dr, dn], -1)), arrays[1].write(t, d_rec))
 
-        dh0, (d_projected, d_recs) = _loop(back, steps, tf.zeros_like(h0), (tf.float32,) * 2)
+        dh0, (d_projected, d_recs) = _loop(back, steps, tf.zeros_like(h0), (projected[0],) * 2)
         d_recs = _flat(d_recs)
         d_recurrent = tf.matmul(_flat(h_prev), d_recs, transpose_a=True)
         return d_projected, dh0, d_recurrent, tf.reduce_sum(d_recs, axis=0)
@@ -288,7 +367,7 @@ def _gru_reset_before(projected, h0, recurrent_kernel, mask):
         h_new = _carry(mask, t, z * h + (1.0 - z) * n, h)
         return h_new, (arrays[0].write(t, h_new),)
 
-    return _loop(step, steps, h0, (tf.float32,))[1][0]
+    return _loop(step, steps, h0, (h0,))[1][0]
 
 
 # --- SimpleRNN: h' = tanh(x W + b + h R) ---
@@ -316,7 +395,7 @@ def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
             return carried, (arrays[0].write(t, h_new),)
         return carried, (arrays[0].write(t, h_new), arrays[1].write(t, carried))
 
-    return _loop(step, steps, h0, (tf.float32,) * (1 if mask is None else 2))[1]
+    return _loop(step, steps, h0, (h0,) * (1 if mask is None else 2))[1]
 
 
 def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
@@ -334,7 +413,7 @@ def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
             d_pre = dh_new * (1.0 - news[t] * news[t])
             return tf.matmul(d_pre, transposed) + dh_skip, (arrays[0].write(t, d_pre),)
 
-        dh0, (d_pre,) = _loop(back, steps, tf.zeros_like(h0), (tf.float32,))
+        dh0, (d_pre,) = _loop(back, steps, tf.zeros_like(h0), (h0,))
         d_recurrent = tf.matmul(_previous(h0, hs), _flat(d_pre), transpose_a=True)
         return d_pre, dh0, d_recurrent
 
