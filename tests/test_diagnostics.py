@@ -91,8 +91,6 @@ def test_memory_task_answer_is_the_marked_symbol():
 
 # === Activations and units ===
 def test_activations_match_the_layer_and_have_lstm_cells(tiny_lm):
-    import tensorflow as tf
-
     acts = diagnostics.activations(tiny_lm, TEXT)
     assert acts.hidden.shape == acts.cell.shape == (len(TEXT), 16)
     ids = tiny_lm.preprocessor.with_markers([TEXT])[:, :-1].to_tensor()
@@ -167,7 +165,7 @@ def test_bad_input_is_a_clear_seqzoo_error(tiny_lm, tiny_classifier, call, messa
         call(tiny_lm, tiny_classifier)
 
 
-def test_cell_state_of_a_gru_is_refused(tiny_classifier):
+def test_cell_state_of_a_gru_is_refused():
     import keras
 
     keras.utils.set_random_seed(0)

@@ -53,7 +53,7 @@ def note(text: str) -> None:
 def write(name: str, text: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / name).write_text(text.rstrip() + "\n", encoding="utf-8")
-    note(f"wrote {(OUT / name).relative_to(ROOT)}")
+    note(f"wrote {OUT / name}")
 
 
 def run_info() -> dict:
@@ -203,8 +203,11 @@ def memory_part(results: dict) -> None:
 
 # === Interpretable units ===
 def units_part(results: dict) -> None:
+    import numpy as np
+
     import seqzoo
     from seqzoo import diagnostics
+    from seqzoo.diagnostics.features import MEMORY_FEATURES
     from seqzoo.diagnostics.html_parts import heatmap_html
     from seqzoo.diagnostics.report import interpretable_units
 
@@ -224,13 +227,17 @@ def units_part(results: dict) -> None:
         acts = diagnostics.activations(model, find_text, layer=layer)
         found = interpretable_units(acts, top=20)
         layer_results[layer] = [(feature, m.unit, m.state, m.correlation) for feature, m in found]
-        if best is None or abs(found[0][1].correlation) > abs(best[1].correlation):
-            best = (found[0][0], found[0][1], layer)
+        # Shown: the closest unit for a feature that needs memory (a vowel detector needs none).
+        for feature, match in found:
+            if feature in MEMORY_FEATURES and (best is None or abs(match.correlation) > abs(best[1].correlation)):
+                best = (feature, match, layer)
+    if best is None:
+        raise SystemExit(f"no feature that needs memory varies on {find_source}")
     feature, match, layer = best
     shown = diagnostics.activations(model, show_text, layer=layer)
-    held_out = float(__import__("numpy").corrcoef(
-        shown.state(match.state)[:, match.unit],
-        diagnostics.FEATURES[feature](show_text))[0, 1])
+    values = diagnostics.FEATURES[feature](show_text)
+    held_out = (float(np.corrcoef(shown.state(match.state)[:, match.unit], values)[0, 1])
+                if values.std() > 0 else None)
     page_name = f"unit-{layer}-{match.state}-{match.unit}.html"
     diagnostics.render_activations(model, show_text, match.unit, OUT / page_name, state=match.state, layer=layer)
     results["units"] = {"model": UNITS_MODEL, "find_text": find_source, "show_text": show_source,
@@ -243,12 +250,15 @@ def units_part(results: dict) -> None:
             rows.append(f"| {layer_index} | `{feature_name}` | {unit} | {state} | {r:+.2f} |")
     scale = 1.0 if match.state == "hidden" else None
     text = "\n".join([
-        f"Found on {find_source} of `{UNITS_MODEL}`: for every layer and every named feature of "
+        f"Found with `{UNITS_MODEL}` on {find_source}: for every layer and every named feature of "
         "`seqzoo.diagnostics.FEATURES` that varies there, the unit whose hidden or cell state correlates "
         "best with it (`find_units`); the four closest per layer:", "", *rows, "",
-        f"The closest of all, the {match.state} state of unit {match.unit} in layer {layer}, follows "
-        f"`{feature}` (correlation {match.correlation:+.2f}). Shown below on {show_source}, which it was not "
-        f"chosen on (correlation there {held_out:+.2f}); red is positive, blue negative "
+        "Features of the current character alone (`vowel`, `whitespace`, ...) need no memory. Of those that "
+        f"do ({', '.join(f'`{f}`' for f in MEMORY_FEATURES)}), the closest unit is the {match.state} state "
+        f"of unit {match.unit} in layer {layer}, which follows `{feature}` (correlation "
+        f"{match.correlation:+.2f}). Shown below on {show_source}, which it was not "
+        f"chosen on ({'the feature does not vary there' if held_out is None else f'correlation there {held_out:+.2f}'}"
+        "); red is positive, blue negative "
         f"([full page]({PAGE_TO_ASSETS}/{page_name})):", "",
         heatmap_html(show_text, shown.state(match.state)[:, match.unit], scale=scale)])
     write("units.txt", text)

@@ -31,6 +31,7 @@ _NAMES = {
     "Activations": "units",
     "UnitMatch": "units",
     "FEATURES": "features",
+    "MEMORY_FEATURES": "features",
     "write_report": "report",
 }
 

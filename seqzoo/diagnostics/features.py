@@ -53,6 +53,9 @@ FEATURES: dict[str, Callable[[str], np.ndarray]] = {
 }
 """The named features: name -> function of a text giving one value per character."""
 
+MEMORY_FEATURES = ("inside_quotes", "inside_brackets", "bracket_depth", "line_position", "word_position")
+"""The named features that depend on earlier characters, so a unit can follow them only by remembering."""
+
 
 def feature_values(text: str, pattern) -> tuple[str, np.ndarray]:
     """A feature's name and its values [len(text)] on `text`.

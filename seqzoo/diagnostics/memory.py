@@ -102,11 +102,11 @@ def memory_span(architecture: str, *, distances: Sequence[int] = (5, 10, 20, 50,
     distances = [int(d) for d in distances]
     if not distances or min(distances) < 1:
         raise InputError(f"distances must be whole numbers >= 1, got {distances}.")
-    if symbols < 2 or train_examples < 1 or test_examples < 1 or epochs < 1:
-        raise InputError("symbols must be >= 2 and train_examples, test_examples and epochs >= 1.")
+    if symbols < 2 or lead < 0 or train_examples < 1 or test_examples < 1 or epochs < 1:
+        raise InputError("symbols must be >= 2, lead >= 0, and train_examples, test_examples and epochs >= 1.")
     settings = dict(symbols=symbols, lead=lead, hidden_size=hidden_size, embedding_dim=embedding_dim,
-                    train_examples=train_examples, test_examples=test_examples, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
-                    stop="at 99% training accuracy")
+                    train_examples=train_examples, test_examples=test_examples, epochs=epochs,
+                    batch_size=batch_size, learning_rate=learning_rate, seed=seed, stop="at 99% training accuracy")
     start, accuracy = time.time(), {}
     for n, distance in enumerate(distances):
         keras.utils.set_random_seed(seed + n)
