@@ -63,6 +63,9 @@ def write_report(model, text: str, path, *, top: int = 4) -> Path:
     Example:
     >>> write_report(seqzoo.load("names-lstm"), "Maria Anna (Johanna)", "report.html")
     """
+    if getattr(model, "task_name", None) == "forecasting":
+        raise InputError("The report reads a text, so it needs a char_lm or text_classification model; for a "
+                         "forecaster, call seqzoo.diagnostics.gradient_norms(model, window) in Python.")
     task = check_model(model, ("char_lm", "text_classification"))
     name = getattr(getattr(model, "card", None), "name", None) or model.name
     if not isinstance(top, int) or top < 1:
