@@ -17,9 +17,12 @@ table { border-collapse: collapse; } td, th { padding: 0.2rem 0.6rem; border-bot
 
 
 def colour(value: float) -> str:
-    """A value in [-1, 1] -> a background colour: blue for negative, white at 0, red for positive."""
+    """A value in [-1, 1] -> a background colour: blue for negative, white at 0, red for positive.
+
+    The strongest colours stay light enough for black text on them to be read.
+    """
     value = max(-1.0, min(1.0, float(value)))
-    fade = round(255 * (1 - abs(value)))
+    fade = round(255 * (1 - 0.65 * abs(value)))
     return f"#ff{fade:02x}{fade:02x}" if value >= 0 else f"#{fade:02x}{fade:02x}ff"
 
 
