@@ -66,13 +66,15 @@ for task, job in jobs.items():
         out["forecast"] = r["forecast"].numpy().tolist()
 json.dump(results, open(sys.argv[2], "w"))
 exec(compile(open(sys.argv[3]).read(), "docs/guides/export.md (TensorFlow-only example)", "exec"), {})
+assert "seqzoo" not in sys.modules
 """
 
 
 def page_example() -> str:
     """The guide's TensorFlow-only example, on the models exported here (same tasks, smaller)."""
     text = (ROOT / "docs" / "guides" / "export.md").read_text(encoding="utf-8")
-    match = re.search(r"<!-- export-example: TensorFlow only -->\n```python\n(.*?)^```", text, re.DOTALL | re.MULTILINE)
+    match = re.search(r"<!-- export-example: TensorFlow only -->\n```python\n(.*?)^```", text,
+                      re.DOTALL | re.MULTILINE)
     assert match, "docs/guides/export.md lost its TensorFlow-only example"
     return match.group(1).replace("names-lstm", EXPORTED["char_lm"]).replace(
         "sentiment-lstm", EXPORTED["text_classification"]).replace("weather-gru", EXPORTED["forecasting"])
@@ -113,6 +115,9 @@ def test_layout_is_tf_serving_versioned(exports):
         assert (version_dir / "saved_model.pb").is_file() and (version_dir / "variables").is_dir()
         meta = json.loads((version_dir / METADATA_FILE).read_text())
         assert meta["model"] == name and meta["task"] == task
+        if task == "char_lm":
+            assert meta["signatures"]["generate"]["inputs"] == {
+                "prompt": "string []", "max_length": "int32 []", "temperature": "float32 []", "seed": "int64 []"}
         assert [p.name for p in (exports["root"] / name).iterdir()] == ["1"]  # No temporary leftovers.
     signatures = {task: r["signatures"] for task, r in exports["served"].items()}
     assert signatures == {"char_lm": ["generate", "predict_next"], "text_classification": ["serving_default"],

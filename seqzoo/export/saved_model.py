@@ -83,10 +83,8 @@ def metadata(model, signatures: dict) -> dict:
         "keras_version": keras.__version__,
         "signatures": {
             name: {
-                "inputs": {k: [spec.dtype.name, spec.shape.as_list() if spec.shape.rank is not None else None]
-                           for k, spec in fn.structured_input_signature[1].items()},
-                "outputs": {k: [spec.dtype.name, spec.shape.as_list() if spec.shape.rank is not None else None]
-                            for k, spec in fn.structured_outputs.items()},
+                "inputs": {spec.name: _describe(spec) for spec in fn.structured_input_signature[0]},
+                "outputs": {key: _describe(spec) for key, spec in fn.structured_outputs.items()},
             }
             for name, fn in signatures.items()
         },
@@ -160,3 +158,8 @@ def export_saved_model(model, directory, *, version: int = 1, overwrite: bool = 
         raise
     return target
 
+
+def _describe(spec) -> str:
+    """A tensor's dtype and shape, such as "string [None, 5]" (None: any size)."""
+    shape = spec.shape.as_list() if spec.shape.rank is not None else "any shape"
+    return f"{spec.dtype.name} {shape}"
