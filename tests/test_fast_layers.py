@@ -26,7 +26,7 @@ MODES = [
 
 
 def _right_padded_mask():
-    """Rows padded on the right only (one empty): the LSTM runs TensorFlow's fused kernel."""
+    """Rows padded on the right only, one of them empty."""
     return tf.constant(np.arange(T)[None, :] < np.array([T, 4, 1, 0])[:, None])
 
 

@@ -75,10 +75,7 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     states = [tf.convert_to_tensor(s) for s in initial_state]
     # Training keeps what the written-out backward pass needs; inference keeps only h.
     differentiable = bool(training)
-    if kind == "lstm" and _block_lstm_usable(layer, x, mask):
-        hs, final = _block_lstm(x, states[0], states[1], kernel, recurrent_kernel, bias, mask)
-        new_states = [hs[-1], final]
-    elif kind == "lstm":
+    if kind == "lstm":
         hs, final = _lstm(projected, states[0], states[1], recurrent_kernel, mask, differentiable)
         new_states = [hs[-1], final]
     elif kind == "gru" and cell.reset_after:
@@ -101,79 +98,6 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     last_output = hs[-1]
     outputs = tf.transpose(hs, [1, 0, 2]) if layer.return_sequences else last_output[:, None]
     return last_output, outputs, new_states
-
-
-def _block_lstm_usable(layer, x, mask) -> bool:
-    # With go_backwards, padding on the right becomes padding on the left: the loop handles it.
-    if mask is not None and layer.go_backwards:
-        return False
-    # A static batch of 1 is how seqzoo.export traces for TFLite, which has no BlockLSTMV2;
-    # the loop converts to TFLite's built-in ops.
-    if x.shape[1] == 1:
-        return False
-    from tensorflow.python.ops import control_flow_util  # BlockLSTMV2 has no XLA kernel.
-
-    return not control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
-
-
-def _block_lstm(x, h0, c0, kernel, recurrent_kernel, bias, mask):
-    """TensorFlow's fused LSTM kernel (BlockLSTMV2: gates i, f, c, o, as Keras) and its fused gradient.
-
-    One op runs all steps (matmul and gate arithmetic fused per step), which
-    saves the per-op dispatch that dominates a graph loop on a busy CPU. It has
-    no mask: with a mask, rows padded on the right are read off at their last
-    real step, and any other mask runs the loop instead (a `tf.cond`).
-    """
-    units = tf.shape(recurrent_kernel)[0]
-    weights = tf.concat([kernel, recurrent_kernel], 0)
-    bias = tf.zeros([4 * units], x.dtype) if bias is None else bias
-
-    def fused():
-        return _block_lstm_op(x, h0, c0, weights, bias)
-
-    if mask is None:
-        hs, cs = fused()
-        return hs, cs[-1]
-
-    def read_off_last_real_step():
-        hs, cs = fused()
-        # Index 0 is the initial state (rows with no real step), t + 1 the state after step t.
-        steps = tf.range(1, tf.shape(x)[0] + 1)[:, None]
-        index = tf.transpose(tf.minimum(steps, lengths[None, :]))  # [B, T]
-        hs, cs = (tf.transpose(tf.concat([s0[None], s], 0), [1, 0, 2]) for s0, s in ((h0, hs), (c0, cs)))
-        carried = tf.transpose(tf.gather(hs, index, batch_dims=1), [1, 0, 2])
-        return carried, tf.gather(cs, lengths, batch_dims=1)
-
-    def loop():
-        return _lstm(projected(), h0, c0, recurrent_kernel, mask, differentiable=True)
-
-    def projected():
-        flat = tf.matmul(tf.reshape(x, [-1, tf.shape(x)[-1]]), kernel)
-        flat = flat if bias is None else flat + bias
-        return tf.reshape(flat, tf.concat([tf.shape(x)[:2], [-1]], 0))
-
-    steps_mask = mask[:, :, 0]
-    lengths = tf.reduce_sum(tf.cast(steps_mask, tf.int32), axis=0)
-    right_padded = tf.reduce_all(tf.equal(steps_mask, tf.range(tf.shape(x)[0])[:, None] < lengths[None, :]))
-    return tf.cond(right_padded, read_off_last_real_step, loop)
-
-
-@tf.custom_gradient
-def _block_lstm_op(x, h0, c0, weights, bias):
-    # TensorFlow registers BlockLSTM's (i, c, f, o) gradient for BlockLSTMV2 too, which
-    # is wrong for V2's (i, f, c, o) weights; BlockLSTMGradV2 is the matching one.
-    zeros = tf.zeros(tf.shape(h0)[-1:], x.dtype)
-    args = dict(seq_len_max=tf.cast(tf.shape(x)[0], tf.int64), x=x, cs_prev=c0, h_prev=h0, w=weights,
-                wci=zeros, wcf=zeros, wco=zeros, b=bias)
-    out = tf.raw_ops.BlockLSTMV2(**args, cell_clip=-1.0, use_peephole=False)  # No clipping.
-
-    def grad(d_h, d_cs):
-        g = tf.raw_ops.BlockLSTMGradV2(
-            **args, i=out.i, cs=out.cs, f=out.f, o=out.o, ci=out.ci, co=out.co, h=out.h,
-            cs_grad=_none_to_zeros(d_cs, out.cs), h_grad=_none_to_zeros(d_h, out.h), use_peephole=False)
-        return g.x_grad, g.h_prev_grad, g.cs_prev_grad, g.w_grad, g.b_grad
-
-    return (out.h, out.cs), grad
 
 
 def _carry(mask, t, new, old):
