@@ -17,3 +17,22 @@ def test_generation_benchmark_quick_mode():
     # The compiled stateful loop must beat re-running the whole prefix per character.
     speedup = float(rows["naive predict loop"].split()[-1].rstrip("x"))
     assert speedup > 1.0
+
+
+def test_run_benchmark_quick_mode(tmp_path):
+    """`python -m benchmarks.run --quick` runs every workload at tiny sizes and writes JSON + markdown."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    out = tmp_path / "run.json"
+    result = subprocess.run([sys.executable, "-m", "benchmarks.run", "--quick", "--archs", "lstm,gru",
+                             "--json", str(out)], capture_output=True, text=True, cwd=ROOT, env=env,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    import json
+
+    results = json.loads(out.read_text())
+    for arch in ("lstm", "gru"):
+        for workload in ("train", "infer"):
+            speeds = results["throughput"][arch][workload]
+            assert {"seqzoo", "keras", "keras jit=False"} <= set(speeds) and all(v > 0 for v in speeds.values())
+    assert results["generation"]["seqzoo"] > 0 and results["load"] and results["memory"]
+    assert "| lstm | train |" in out.with_suffix(".md").read_text()
