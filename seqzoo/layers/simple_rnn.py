@@ -41,8 +41,8 @@ class SimpleRNN(keras.layers.SimpleRNN):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # XLA's CPU matmul is slower than the oneDNN one the graph uses, so
-        # `compile(jit_compile="auto")` leaves models with this layer unjitted.
+        # The loop is written for TensorFlow's graph executor and its oneDNN matmuls; under
+        # XLA it measured slower, so `compile(jit_compile="auto")` leaves such models unjitted.
         self.supports_jit = False
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
