@@ -207,3 +207,26 @@ def test_a_dead_worker_fails_the_other_quickly(tmp_path):
     assert code != 0 and time.time() - killed_at < 60
     assert "seqzoo: error: worker 0 of 2: another worker stopped answering" in err
     assert not (tmp_path / "preset").exists()
+
+
+def test_mid_epoch_backup_after_resume_records_the_epoch(tmp_path):
+    """Keras' own callback writes epoch 0 into a batch-level backup of a resumed run."""
+    import json
+
+    import keras
+    import numpy as np
+
+    from seqzoo.recipes.runner import EpochTrackingBackup
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    backup = EpochTrackingBackup(str(tmp_path / "backup"), save_freq=2)
+    x, y = np.zeros((8, 2), "float32"), np.zeros((8, 1), "float32")
+    model.fit(x, y, batch_size=2, epochs=4, initial_epoch=3, callbacks=[backup], verbose=0)
+    # Training completed, so the backup was deleted; write one mid-epoch by hand.
+    backup.set_model(model)
+    backup.on_epoch_begin(5)
+    backup.on_train_batch_end(0)
+    backup.on_train_batch_end(1)
+    metadata = json.loads((tmp_path / "backup" / "training_metadata.json").read_text())
+    assert metadata["epoch"] == 5

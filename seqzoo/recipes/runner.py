@@ -61,6 +61,18 @@ def run_dir(run_name: str) -> Path:
     return Path(_session.runs_dir) / f"{run_name}{_session.run_suffix}"
 
 
+class EpochTrackingBackup(keras.callbacks.BackupAndRestore):
+    """`BackupAndRestore` whose mid-epoch backups record the right epoch after a resume.
+
+    Keras (3.15) counts epochs from 0 in each process until the first epoch ends, so a
+    batch-level backup written during the first resumed epoch says epoch 0, and a second
+    kill would restart the run from the beginning (with trained weights).
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+
 def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, patience: int = 5,
                   monitor: str = "val_loss", verbose: int | None = None, fit_kwargs: dict | None = None,
                   save_freq: int | str = "epoch", extra_callbacks: list | None = None):
@@ -98,7 +110,7 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
         # resumed run repeats it, and read_history keeps the last row) rather than never.
         keras.callbacks.CSVLogger(str(log), append=True),
         # Kept after a kill (the next run resumes), deleted once training completes.
-        keras.callbacks.BackupAndRestore(str(directory / "backup"), save_freq=save_freq),
+        EpochTrackingBackup(str(directory / "backup"), save_freq=save_freq),
     ]
     if importlib.util.find_spec("tensorboard") is not None:
         callbacks.append(keras.callbacks.TensorBoard(str(directory / "tensorboard")))
