@@ -62,7 +62,8 @@ def train(architecture: str, *, out: Path, epochs: int = 20, seed: int = 0, batc
             **{f"test_nll_{w}": metric(v, "test", "nats/char") for w, v in per_work.items()},
         },
         recipe={
-            "command": f"python -m seqzoo.recipes.shakespeare --architecture {architecture} --out {display_path(out)}",
+            "command": (f"python -m seqzoo.recipes.shakespeare --architecture {architecture} "
+                        f"--out {display_path(out)} --epochs {epochs}"),
             "hparams": {**hparams, "epochs": epochs, "batch_size": batch_size,
                         "optimizer": "adam 2e-3, clipnorm 5, halved on plateau"},
             **training_record(seed, history, seconds),
