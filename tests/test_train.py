@@ -230,3 +230,14 @@ def test_mid_epoch_backup_after_resume_records_the_epoch(tmp_path):
     backup.on_train_batch_end(1)
     metadata = json.loads((tmp_path / "backup" / "training_metadata.json").read_text())
     assert metadata["epoch"] == 5
+
+
+def test_training_clock_adds_the_time_of_earlier_processes(tmp_path):
+    from seqzoo.recipes.runner import TrainingClock
+
+    path = tmp_path / "elapsed_s.txt"
+    path.write_text("100.0")  # A killed process trained for 100 s.
+    clock = TrainingClock(path)
+    clock.on_train_batch_end(0)
+    assert 100.0 <= float(path.read_text()) < 110.0
+    assert 100.0 <= clock.write() < 110.0

@@ -61,6 +61,31 @@ def run_dir(run_name: str) -> Path:
     return Path(_session.runs_dir) / f"{run_name}{_session.run_suffix}"
 
 
+class TrainingClock(keras.callbacks.Callback):
+    """Training seconds of a run across the processes of its resumes, kept in `path`.
+
+    Written every 20 batches and at each epoch's end, so a killed process loses little.
+    """
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self.earlier = float(path.read_text()) if path.is_file() else 0.0
+        self.start = time.time()
+
+    def write(self) -> float:
+        seconds = self.earlier + time.time() - self.start
+        self.path.write_text(f"{seconds:.1f}")
+        return seconds
+
+    def on_train_batch_end(self, batch, logs=None):
+        if batch % 20 == 0:
+            self.write()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.write()
+
+
 class EpochTrackingBackup(keras.callbacks.BackupAndRestore):
     """`BackupAndRestore` whose mid-epoch backups record the right epoch after a resume.
 
@@ -95,7 +120,7 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
         extra_callbacks: More callbacks, such as a learning-rate schedule.
 
     Returns:
-        (history dict, seconds spent training in this process).
+        (history dict, seconds spent training, summed over the processes of a resumed run).
 
     Example:
     >>> history, seconds = fit_resumable(lm, names, run_name="names-lstm", epochs=30)
@@ -105,6 +130,7 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     log = directory / "history.csv"
     if not (directory / "backup" / "latest.weights.h5").exists():
         log.unlink(missing_ok=True)  # A fresh start: the log of an earlier, finished run goes.
+        (directory / "elapsed_s.txt").unlink(missing_ok=True)
     callbacks = [
         # The log comes first: killed between the two, an epoch is logged twice (the
         # resumed run repeats it, and read_history keeps the last row) rather than never.
@@ -126,10 +152,11 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     if verbose is None:
         verbose = _session.verbose if _session.verbose is not None else (1 if sys.stdout.isatty() else 2)
     _session.model = model
-    start = time.time()
+    clock = TrainingClock(directory / "elapsed_s.txt")
+    callbacks.append(clock)
     history = model.fit(x, y, epochs=epochs, validation_data=validation, callbacks=callbacks,
                         verbose=verbose, **(fit_kwargs or {}))
-    return read_history(log) or history.history, time.time() - start
+    return read_history(log) or history.history, clock.write()
 
 
 def read_history(path: Path) -> dict[str, list[float]]:
