@@ -25,7 +25,8 @@ def markdown(results: dict) -> str:
     peak = m["matmul_gflops"]
     lines = [
         f"Machine: {m['cpu']}, {m['cores']} cores; load average {m['load_average_start']:.1f} at the start, "
-        f"{m.get('load_average_end', float('nan')):.1f} at the end (the machine was shared). "
+        f"{m.get('load_average_end', float('nan')):.1f} at the end"
+        f"{' (the machine was shared)' if m['load_average_start'] > 0.5 * m['cores'] else ''}. "
         f"TensorFlow {m['tensorflow']}, Keras {m['keras']}, PyTorch {m.get('torch', 'not installed')}. "
         f"Shapes: batch {shape['batch']} x {shape['steps']} steps, {shape['layers']} layers of "
         f"{shape['units']} units, embedding {shape['emb']}, vocabulary {shape['vocab']}; "
