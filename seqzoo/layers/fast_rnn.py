@@ -19,6 +19,28 @@ import keras
 import tensorflow as tf
 
 
+class FastLoop:
+    """Mixin for a Keras RNN layer: run this module's loop where it applies, else Keras' own.
+
+    The subclass names its recurrence in `kind` ("lstm", "gru" or "simple_rnn").
+    """
+
+    kind: str
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The loop is written for TensorFlow's graph executor and its oneDNN matmuls; under
+        # XLA it measured slower, so `compile(jit_compile="auto")` leaves such models unjitted.
+        self.supports_jit = False
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        mask = mask[0] if keras.tree.is_nested(mask) else mask
+        if fast_path_supported(self, training):
+            initial_state = initial_state if keras.tree.is_nested(initial_state) else [initial_state]
+            return run(self.kind, self, sequences, initial_state, mask, training)
+        return super().inner_loop(sequences, initial_state, mask=mask, training=training)
+
+
 def fast_path_supported(layer, training) -> bool:
     """Whether `layer` can run on this module's loop (else: the stock Keras path).
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import keras
-from keras import tree
 
 from seqzoo.layers import fast_rnn
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
-class LSTM(keras.layers.LSTM):
+class LSTM(fast_rnn.FastLoop, keras.layers.LSTM):
     """Long Short-Term Memory layer, a drop-in `keras.layers.LSTM` that is faster on CPU.
 
     Same arguments, weights (kernel `[D, 4U]`, recurrent kernel `[U, 4U]`, bias
@@ -40,14 +39,4 @@ class LSTM(keras.layers.LSTM):
     (2, 5, 8)
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The loop is written for TensorFlow's graph executor and its oneDNN matmuls; under
-        # XLA it measured slower, so `compile(jit_compile="auto")` leaves such models unjitted.
-        self.supports_jit = False
-
-    def inner_loop(self, sequences, initial_state, mask, training=False):
-        mask = mask[0] if tree.is_nested(mask) else mask
-        if fast_rnn.fast_path_supported(self, training):
-            return fast_rnn.run("lstm", self, sequences, initial_state, mask, training)
-        return super().inner_loop(sequences, initial_state, mask=mask, training=training)
+    kind = "lstm"

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import keras
-from keras import tree
 
 from seqzoo.layers import fast_rnn
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
-class SimpleRNN(keras.layers.SimpleRNN):
+class SimpleRNN(fast_rnn.FastLoop, keras.layers.SimpleRNN):
     """Fully-connected RNN layer, a drop-in `keras.layers.SimpleRNN` that is faster on CPU.
 
     Same arguments, weights (kernel `[D, U]`, recurrent kernel `[U, U]`, bias
@@ -39,15 +38,4 @@ class SimpleRNN(keras.layers.SimpleRNN):
     (2, 8)
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # The loop is written for TensorFlow's graph executor and its oneDNN matmuls; under
-        # XLA it measured slower, so `compile(jit_compile="auto")` leaves such models unjitted.
-        self.supports_jit = False
-
-    def inner_loop(self, sequences, initial_state, mask, training=False):
-        mask = mask[0] if tree.is_nested(mask) else mask
-        if fast_rnn.fast_path_supported(self, training):
-            initial_state = initial_state if tree.is_nested(initial_state) else [initial_state]
-            return fast_rnn.run("simple_rnn", self, sequences, initial_state, mask, training)
-        return super().inner_loop(sequences, initial_state, mask=mask, training=training)
+    kind = "simple_rnn"
