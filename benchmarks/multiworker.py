@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RESULTS = Path(__file__).parent / "results" / "multiworker.json"
 TABLE = RESULTS.with_suffix(".md")
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # Run the source tree, as the worker processes do.
+    sys.path.insert(0, str(ROOT))
 
 
 def run_worker(args) -> None:
@@ -59,19 +60,11 @@ def run_worker(args) -> None:
     Path(args.report).write_text(json.dumps({"epoch_seconds": times, "loss": history.history["loss"]}))
 
 
-def free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
-
-
 def measure(workers: int, args) -> dict:
     """Run `workers` processes (1: no cluster) and return names per second after warm-up."""
-    addresses = ",".join(f"127.0.0.1:{p}" for p in free_ports(workers)) if workers > 1 else ""
+    from seqzoo.training.distribute import local_workers
+
+    addresses = local_workers(workers) if workers > 1 else ""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("TF_CONFIG", None)
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,6 @@ subprocess has a timeout, so nothing hangs.
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from seqzoo.errors import SeqzooError, UnknownModelError
 from seqzoo.recipes.runner import apply_overrides, read_history
 from seqzoo.training import ClusterError, TrainingResult
 from seqzoo.training.compare import compare_cards, format_comparison
-from seqzoo.training.distribute import cluster_from_tf_config, parse_workers, resolve_cluster
+from seqzoo.training.distribute import cluster_from_tf_config, local_workers, parse_workers, resolve_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--override", "hidden_size=8", "--override", "embedding_dim=4", "--override", "num_layers=1",
@@ -53,16 +52,6 @@ def wait_for(path: Path, process, timeout=180):
             process.kill()
             pytest.fail(f"{path} never appeared:\n{process.communicate()[1][-2000:]}")
         time.sleep(0.02)
-
-
-def free_ports(n):
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 # === Bad input: clear seqzoo errors, before TensorFlow starts ===
@@ -175,7 +164,7 @@ def test_a_killed_run_resumes_to_completion(tmp_path):
 # === Two workers of one MultiWorkerMirroredStrategy job on loopback ===
 @pytest.mark.slow
 def test_two_workers_train_the_same_weights(tmp_path):
-    workers = ",".join(f"127.0.0.1:{p}" for p in free_ports(2))
+    workers = local_workers(2)
     args = ["--out", str(tmp_path / "preset"), "--epochs", "2", "--override", "limit=128",
             "--workers", workers, "--peer-timeout", "120"]
     processes = [seqzoo_train([*args, "--worker-index", str(i)], tmp_path / "home") for i in range(2)]
@@ -195,7 +184,7 @@ def test_two_workers_train_the_same_weights(tmp_path):
 
 @pytest.mark.slow
 def test_a_dead_worker_fails_the_other_quickly(tmp_path):
-    workers = ",".join(f"127.0.0.1:{p}" for p in free_ports(2))
+    workers = local_workers(2)
     args = ["--out", str(tmp_path / "preset"), "--epochs", "200", "--override", "limit=128",
             "--workers", workers, "--peer-timeout", "30"]
     survivor, victim = (seqzoo_train([*args, "--worker-index", str(i)], tmp_path / "home") for i in range(2))

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import os
 import re
+import socket
 
 from seqzoo.errors import SeqzooError
 
@@ -46,6 +47,22 @@ class Cluster:
     @property
     def size(self) -> int:
         return len(self.workers) + (1 if "chief" in self.tf_config["cluster"] else 0)
+
+
+def local_workers(count: int) -> str:
+    """A `--workers` value of `count` free loopback ports, for a job of several local processes.
+
+    Example:
+    >>> local_workers(2)
+    '127.0.0.1:40123,127.0.0.1:40125'
+    """
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:  # Bound together, so the ports differ.
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ",".join(f"127.0.0.1:{port}" for port in ports)
 
 
 def parse_workers(text: str) -> list[str]:
