@@ -20,6 +20,15 @@ def _torch_best(row: dict) -> tuple[str, float] | None:
     return max(torch_rows, key=lambda kv: kv[1]) if torch_rows else None
 
 
+def _bf16_cells(row: dict, best_torch) -> str:
+    """bfloat16 inference speed and its ratios ("-" for training, which stays float32)."""
+    low = row.get("seqzoo bf16")
+    if low is None:
+        return "- | - | -"
+    torch_ratio = f"{low / best_torch[1]:.2f}x" if best_torch else "n/a"
+    return f"{low:,.0f} | {low / row['keras']:.2f}x | {torch_ratio}"
+
+
 def markdown(results: dict) -> str:
     m, shape = results["machine"], results["shape"]
     peak = m["matmul_gflops"]
@@ -34,8 +43,9 @@ def markdown(results: dict) -> str:
         f"TensorFlow matmul peak here: {peak:.0f} GFLOP/s.",
         "",
         "| model | workload | seqzoo chars/s | keras (jit auto) | keras (jit off) | best torch | "
-        "seqzoo / keras | seqzoo / keras jit off | seqzoo / torch | MFLOP/char | seqzoo GFLOP/s (% of peak) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "seqzoo / keras | seqzoo / keras jit off | seqzoo / torch | MFLOP/char | seqzoo GFLOP/s (% of peak) "
+        "| seqzoo bf16 chars/s | bf16 / keras | bf16 / torch |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for arch, row in results["throughput"].items():
         for workload in ("train", "infer"):
@@ -48,7 +58,8 @@ def markdown(results: dict) -> str:
             lines.append(
                 f"| {arch} | {workload} | {r['seqzoo']:,.0f} | {r['keras']:,.0f} | {r['keras jit=False']:,.0f} | "
                 f"{torch_cell} | {r['seqzoo'] / r['keras']:.2f}x | {r['seqzoo'] / r['keras jit=False']:.2f}x | "
-                f"{torch_ratio} | {flops / 1e6:.2f} | {achieved:.1f} ({100 * achieved / peak:.0f}%) |"
+                f"{torch_ratio} | {flops / 1e6:.2f} | {achieved:.1f} ({100 * achieved / peak:.0f}%) | "
+                + _bf16_cells(r, best) + " |"
             )
     lines += ["", "The same calls in characters per CPU-second of the benchmark process (median), which "
               "the other processes on a shared machine disturb less than the wall clock:", "",

@@ -53,13 +53,14 @@ def throughput(arch: str, shape: dict, repeats: int) -> dict:
     chars = shape["batch"] * shape["steps"]
     result = {}
     for index, workload in enumerate(("train", "infer")):
-        for fns in impls.values():
-            fns[index]()  # Trace, compile and warm the caches twice.
-            fns[index]()
-        times = {name: [] for name in impls}
+        calls = {name: fns[index] for name, fns in impls.items() if fns[index] is not None}
+        for call in calls.values():
+            call()  # Trace, compile and warm the caches twice.
+            call()
+        times = {name: [] for name in calls}
         for _ in range(repeats):
-            for name, fns in impls.items():
-                times[name].append(timed(fns[index]))
+            for name, call in calls.items():
+                times[name].append(timed(call))
         result[workload] = {name: chars / statistics.median(w for w, _ in t) for name, t in times.items()}
         result[f"{workload}_cpu"] = {name: chars / statistics.median(c for _, c in t) for name, t in times.items()}
         print(f"  {arch} {workload}: " + ", ".join(f"{k} {v:,.0f}" for k, v in result[workload].items()),

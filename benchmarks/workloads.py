@@ -50,9 +50,15 @@ def keras_model(arch: str, shape: dict, *, fast: bool, jit_compile="auto"):
     return model
 
 
-def keras_workload(arch: str, shape: dict, **kwargs):
+def keras_workload(arch: str, shape: dict, precision: str = "float32", **kwargs):
+    """(train, infer); with `precision` "bfloat16", only inference (training stays float32)."""
     model = keras_model(arch, shape, **kwargs)
     x, y = data(shape)
+    if precision != "float32":
+        from seqzoo.layers import set_inference_precision
+
+        set_inference_precision(model, precision)
+        return None, (lambda: model.predict_on_batch(x))
     return (lambda: model.train_on_batch(x, y)), (lambda: model.predict_on_batch(x))
 
 
@@ -94,9 +100,10 @@ def torch_workload(arch: str, shape: dict, threads: int):
 
 
 def implementations(arch: str, shape: dict) -> dict:
-    """name -> (train, infer) for every implementation compared."""
+    """name -> (train, infer) for every implementation compared (None: not measured)."""
     impls = {
         "seqzoo": keras_workload(arch, shape, fast=True),
+        "seqzoo bf16": keras_workload(arch, shape, fast=True, precision="bfloat16"),
         "keras": keras_workload(arch, shape, fast=False),
         "keras jit=False": keras_workload(arch, shape, fast=False, jit_compile=False),
     }

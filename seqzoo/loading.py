@@ -9,7 +9,7 @@ from seqzoo.registry import TASKS, get_entry
 
 
 def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: bool = True,
-         labels: list[str] | None = None):
+         labels: list[str] | None = None, inference_precision: str = "float32"):
     """A task model from the zoo or from a preset directory.
 
     Nothing is downloaded: built-in presets ship with the package. Every file
@@ -21,6 +21,10 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
             this many classes (the tokenizer and backbone stay pretrained).
         weights: False builds the same architecture and tokenizer, untrained.
         labels: Names of the new classes (with `num_classes`).
+        inference_precision: "bfloat16" runs the recurrent layers' matmuls in
+            bfloat16 at inference (faster on CPUs with AVX512-BF16 or AMX; the
+            cards' accuracy change is in docs/guides/performance.md). Training
+            stays float32. See `seqzoo.layers.set_inference_precision`.
 
     Example:
     >>> lm = seqzoo.load("names-lstm")
@@ -52,6 +56,10 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
         if not hasattr(model, "with_new_head"):
             raise InputError(f"num_classes/labels apply to classifiers, not to a {model.task_name} model.")
         model = model.with_new_head(num_classes=num_classes, labels=labels)
+    if inference_precision != "float32":
+        from seqzoo.layers import set_inference_precision
+
+        set_inference_precision(model, inference_precision)
     return model
 
 

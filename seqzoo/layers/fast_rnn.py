@@ -3,12 +3,16 @@
 Keras' generic loop calls the cell once per step, so every step multiplies its
 input by the kernel and TensorFlow differentiates the loop step by step. Here:
 
-- the input projection of all steps is one matmul before the loop
-  (`x @ kernel + bias` for [T, B, gates]);
+- in training, the input projection of all steps is one matmul before the
+  loop (`x @ kernel + bias` for [T, B, gates]); at inference each step's
+  projection runs inside the loop, where TensorFlow's executor runs it ahead of
+  the recurrence on the idle core (measured faster);
 - the loop carries only `h @ recurrent_kernel` and the gate arithmetic;
 - the backward pass is written out (`tf.custom_gradient`): a reverse loop
   yields the gates' gradients for all steps, and the recurrent kernel's
-  gradient is then one matmul over all steps instead of one per step.
+  gradient is then one matmul over all steps instead of one per step;
+- optionally (`inference_precision="bfloat16"`), inference multiplies in
+  bfloat16 (AVX512-BF16 or AMX through oneDNN) with float32 states and gates.
 
 Masked steps carry the state, and the output is the last unmasked step's
 output (zeros before the first one), exactly as in Keras.
@@ -19,19 +23,40 @@ import keras
 import tensorflow as tf
 
 
+PRECISIONS = ("float32", "bfloat16")
+
+
+def check_precision(precision) -> str:
+    """`precision` if it is one of `PRECISIONS`, else a `SeqzooError` naming them."""
+    if precision not in PRECISIONS:
+        from seqzoo.errors import InputError
+
+        raise InputError(f"inference_precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
+    return precision
+
+
 class FastLoop:
     """Mixin for a Keras RNN layer: run this module's loop where it applies, else Keras' own.
 
     The subclass names its recurrence in `kind` ("lstm", "gru" or "simple_rnn").
+    `inference_precision` ("float32" or "bfloat16") is the precision of the
+    matmuls at inference; training always runs in float32.
     """
 
     kind: str
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, inference_precision: str = "float32", **kwargs):
         super().__init__(*args, **kwargs)
         # The loop is written for TensorFlow's graph executor and its oneDNN matmuls; under
         # XLA it measured slower, so `compile(jit_compile="auto")` leaves such models unjitted.
         self.supports_jit = False
+        self.inference_precision = check_precision(inference_precision)
+
+    def get_config(self):
+        config = super().get_config()
+        if self.inference_precision != "float32":  # Float32 configs stay as Keras writes them.
+            config["inference_precision"] = self.inference_precision
+        return config
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         mask = mask[0] if keras.tree.is_nested(mask) else mask
@@ -89,11 +114,17 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     input_bias, recurrent_bias = bias, None
     if kind == "gru" and cell.reset_after and bias is not None:
         input_bias, recurrent_bias = bias[0], bias[1]
-    # All steps' input projections in one matmul.
-    projected = tf.reshape(tf.matmul(tf.reshape(x, [-1, tf.shape(x)[-1]]), kernel), tf.concat(
-        [tf.shape(x)[:2], tf.shape(kernel)[1:]], 0))
-    if input_bias is not None:
-        projected = projected + input_bias
+    if not training:
+        # Each step's projection inside the loop: TensorFlow runs it ahead, beside the
+        # recurrence (GRU 1.4x faster at inference than one matmul before the loop).
+        if layer.inference_precision == "bfloat16":
+            kernel, recurrent_kernel = tf.cast(kernel, tf.bfloat16), tf.cast(recurrent_kernel, tf.bfloat16)
+        projected = StepProjection(x, kernel, input_bias)
+    else:  # All steps' input projections in one matmul (the backward pass reuses it).
+        projected = tf.reshape(tf.matmul(tf.reshape(x, [-1, tf.shape(x)[-1]]), kernel), tf.concat(
+            [tf.shape(x)[:2], tf.shape(kernel)[1:]], 0))
+        if input_bias is not None:
+            projected = projected + input_bias
     states = [tf.convert_to_tensor(s) for s in initial_state]
     # Training keeps what the written-out backward pass needs; inference keeps only h.
     differentiable = bool(training)
@@ -120,6 +151,35 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     last_output = hs[-1]
     outputs = tf.transpose(hs, [1, 0, 2]) if layer.return_sequences else last_output[:, None]
     return last_output, outputs, new_states
+
+
+class StepProjection:
+    """`x[t] @ kernel + bias` computed when the loop reads step t (`projected[t]`).
+
+    Args:
+        x: Time-major inputs [T, B, D] (float32).
+        kernel: The input kernel, in the precision of the matmul.
+        bias: Optional float32 bias added after the matmul.
+    """
+
+    def __init__(self, x, kernel, bias):
+        self.x, self.kernel, self.bias = x, kernel, bias
+        self.steps = tf.shape(x)[0]
+
+    def __getitem__(self, t):
+        out = _matmul(self.x[t], self.kernel)
+        return out if self.bias is None else out + self.bias
+
+
+def _steps(projected):
+    return projected.steps if isinstance(projected, StepProjection) else tf.shape(projected)[0]
+
+
+def _matmul(a, b):
+    """`a @ b` in `b`'s precision, returned in `a`'s (float32 states, bfloat16 kernels)."""
+    if a.dtype == b.dtype:
+        return tf.matmul(a, b)
+    return tf.cast(tf.matmul(tf.cast(a, b.dtype), b), a.dtype)
 
 
 def _carry(mask, t, new, old):
@@ -184,11 +244,11 @@ def _lstm(projected, h0, c0, recurrent_kernel, mask, differentiable):
 
 def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
     """The loop; `keep` also returns the pre-activations and c of every step."""
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
 
     def step(t, state, arrays):
         h, c = state
-        z = projected[t] + tf.matmul(h, recurrent_kernel)
+        z = projected[t] + _matmul(h, recurrent_kernel)
         i, f, g, o = _lstm_gates(z)
         c_new = f * c + i * g
         h_new = o * tf.tanh(c_new)
@@ -196,12 +256,12 @@ def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
         written = (h_new, z, c_new) if keep else (h_new,)
         return (h_new, c_new), tuple(a.write(t, v) for a, v in zip(arrays, written))
 
-    (_, c_last), arrays = _loop(step, steps, (h0, c0), (h0, projected[0], c0)[: 3 if keep else 1])
+    (_, c_last), arrays = _loop(step, steps, (h0, c0), (h0, projected[0], c0) if keep else (h0,))
     return (c_last, *arrays) if keep else (arrays[0], c_last)
 
 
 def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
     c_last, hs, zs, cs = _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=True)
     c_prev = tf.concat([c0[None], cs[:-1]], axis=0)
 
@@ -259,20 +319,20 @@ def _gru_gates(x, rec):
 
 def _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep):
     """The loop; `keep` also returns `h R + b_r` of every step."""
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
 
     def step(t, h, arrays):
-        rec = tf.matmul(h, recurrent_kernel) + recurrent_bias
+        rec = _matmul(h, recurrent_kernel) + recurrent_bias
         z, _, n, _ = _gru_gates(projected[t], rec)
         h_new = _carry(mask, t, z * h + (1.0 - z) * n, h)
         written = (h_new, rec) if keep else (h_new,)
         return h_new, tuple(a.write(t, v) for a, v in zip(arrays, written))
 
-    return _loop(step, steps, h0, (h0, projected[0])[: 2 if keep else 1])[1]
+    return _loop(step, steps, h0, (h0, projected[0]) if keep else (h0,))[1]
 
 
 def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
     hs, recs = _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep=True)
     h_prev = tf.concat([h0[None], hs[:-1]], axis=0)
 
@@ -301,15 +361,15 @@ def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
 
 def _gru_reset_before(projected, h0, recurrent_kernel, mask):
     """GRU with `reset_after=False`: n = tanh(x_n + (r * h) R_n). TensorFlow differentiates it."""
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
     units = recurrent_kernel.shape[0]
     gates_kernel, candidate_kernel = recurrent_kernel[:, : 2 * units], recurrent_kernel[:, 2 * units :]
 
     def step(t, h, arrays):
         x_z, x_r, x_n = tf.split(projected[t], 3, axis=-1)
-        r_z, r_r = tf.split(tf.matmul(h, gates_kernel), 2, axis=-1)
+        r_z, r_r = tf.split(_matmul(h, gates_kernel), 2, axis=-1)
         z, r = tf.sigmoid(x_z + r_z), tf.sigmoid(x_r + r_r)
-        n = tf.tanh(x_n + tf.matmul(r * h, candidate_kernel))
+        n = tf.tanh(x_n + _matmul(r * h, candidate_kernel))
         h_new = _carry(mask, t, z * h + (1.0 - z) * n, h)
         return h_new, (arrays[0].write(t, h_new),)
 
@@ -332,10 +392,10 @@ def _simple_rnn(projected, h0, recurrent_kernel, mask, differentiable):
 
 def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
     """The loop -> [new h of every step, then (with a mask) the state after carrying]."""
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
 
     def step(t, h, arrays):
-        h_new = tf.tanh(projected[t] + tf.matmul(h, recurrent_kernel))
+        h_new = tf.tanh(projected[t] + _matmul(h, recurrent_kernel))
         carried = _carry(mask, t, h_new, h)
         if mask is None:
             return carried, (arrays[0].write(t, h_new),)
@@ -345,7 +405,7 @@ def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
 
 
 def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
-    steps = tf.shape(projected)[0]
+    steps = _steps(projected)
     arrays = _simple_rnn_forward(projected, h0, recurrent_kernel, mask)
     news, hs = arrays[0], arrays[-1]  # Before and after carrying masked steps.
 
