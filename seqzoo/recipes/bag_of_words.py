@@ -5,12 +5,15 @@ import keras
 import numpy as np
 
 
-def tfidf_logistic_regression(train, validation, test, *, max_tokens: int = 30_000, seed: int = 0):
-    """Fit tf-idf unigram+bigram logistic regression; pick L2 on validation.
+def tfidf_logistic_regression(train, validation, test, *, max_tokens: int = 30_000, seed: int = 0,
+                              refit: bool = False):
+    """Fit tf-idf unigram+bigram logistic regression; pick L2 (and the epochs) on validation.
 
     Args:
         train, validation, test: `(texts, labels)` pairs with int labels.
         max_tokens: Vocabulary of n-grams.
+        refit: Then fit again on train + validation with the chosen L2 and epochs
+            (for a model that was itself trained on both), and measure that fit.
 
     Returns:
         {"validation_accuracy", "test_accuracy", "l2"} of the best L2.
@@ -32,11 +35,22 @@ def tfidf_logistic_regression(train, validation, test, *, max_tokens: int = 30_0
         model.compile(keras.optimizers.Adam(1e-2),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
+        stopping = keras.callbacks.EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
         model.fit(features[0], np.asarray(train[1]), epochs=15, batch_size=256, verbose=0,
-                  validation_data=(features[1], np.asarray(validation[1])),
-                  callbacks=[keras.callbacks.EarlyStopping("val_accuracy", patience=3,
-                                                           restore_best_weights=True)])
+                  validation_data=(features[1], np.asarray(validation[1])), callbacks=[stopping])
         val = model.evaluate(features[1], np.asarray(validation[1]), verbose=0)[1]
         if best is None or val > best[0]:
-            best = (val, model.evaluate(features[2], np.asarray(test[1]), verbose=0)[1], l2)
-    return {"validation_accuracy": best[0], "test_accuracy": best[1], "l2": best[2]}
+            best = (val, model.evaluate(features[2], np.asarray(test[1]), verbose=0)[1], l2, stopping.best_epoch + 1)
+    result = {"validation_accuracy": best[0], "test_accuracy": best[1], "l2": best[2]}
+    if refit:
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([
+            keras.Input((features[0].shape[1],)),
+            keras.layers.Dense(classes, kernel_regularizer=keras.regularizers.L2(best[2])),
+        ])
+        model.compile(keras.optimizers.Adam(1e-2),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        model.fit(np.concatenate(features[:2]), np.concatenate([train[1], validation[1]]).astype("int64"),
+                  epochs=best[3], batch_size=256, verbose=0)
+        result.update(test_accuracy=model.evaluate(features[2], np.asarray(test[1]), verbose=0)[1], epochs=best[3])
+    return result

@@ -100,7 +100,8 @@ class EpochTrackingBackup(keras.callbacks.BackupAndRestore):
 
 def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, patience: int = 5,
                   monitor: str = "val_loss", verbose: int | None = None, fit_kwargs: dict | None = None,
-                  save_freq: int | str = "epoch", extra_callbacks: list | None = None):
+                  save_freq: int | str = "epoch", extra_callbacks: list | None = None,
+                  average_from_epoch: int | None = None):
     """`model.fit` with per-epoch checkpoints, resume after a kill, and early stopping.
 
     Rerunning the same run after a kill resumes from the last checkpoint; the history
@@ -118,6 +119,9 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
         verbose: Keras progress output: 1 bars, 2 a line per epoch; by default bars on a terminal.
         save_freq: Back up every epoch, or every this many batches (long epochs).
         extra_callbacks: More callbacks, such as a learning-rate schedule.
+        average_from_epoch: End with the average of the weights at the end of every
+            epoch from this one (1-based) on (`averaging.EpochAverage`); training then
+            runs every epoch, with validation logged but no early stopping.
 
     Returns:
         (history dict, seconds spent training, summed over the processes of a resumed run).
@@ -131,6 +135,7 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     if not (directory / "backup" / "latest.weights.h5").exists():
         log.unlink(missing_ok=True)  # A fresh start: the log of an earlier, finished run goes.
         (directory / "elapsed_s.txt").unlink(missing_ok=True)
+        (directory / "average.npz").unlink(missing_ok=True)
     callbacks = [
         # The log comes first: killed between the two, an epoch is logged twice (the
         # resumed run repeats it, and read_history keeps the last row) rather than never.
@@ -144,7 +149,11 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
         print("seqzoo: TensorBoard logs skipped (pip install 'seqzoo[tensorboard]' to write them)",
               file=sys.stderr)
     callbacks += extra_callbacks or []
-    if validation is not None:
+    if average_from_epoch is not None:
+        from seqzoo.recipes.averaging import EpochAverage
+
+        callbacks.append(EpochAverage(directory / "average.npz", start_epoch=average_from_epoch))
+    elif validation is not None:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, restore_best_weights=True
         ))
@@ -175,8 +184,10 @@ def read_history(path: Path) -> dict[str, list[float]]:
     with path.open(newline="") as handle:
         rows = {int(row["epoch"]): row for row in csv.DictReader(handle) if row.get("epoch")}
     keys = [k for k in (next(iter(rows.values())) if rows else {}) if k != "epoch"]
-    return {key: [float(rows[e][key]) for e in sorted(rows) if rows[e].get(key) not in (None, "")]
-            for key in keys}
+    # Keras' CSVLogger writes "NA" for the val_ columns of a run without validation.
+    history = {key: [float(rows[e][key]) for e in sorted(rows) if rows[e].get(key) not in (None, "", "NA")]
+               for key in keys}
+    return {key: values for key, values in history.items() if values}
 
 
 def apply_overrides(hparams: dict, settings: dict, overrides: dict | None) -> tuple[dict, dict]:
@@ -252,7 +263,7 @@ def save_with_curve(model, out: Path, card, history: dict, run_name: str):
     return card
 
 
-def recipe_main(train, doc: str, *, flag: str, choices, default: str, epochs: int, argv=None) -> int:
+def recipe_main(train, doc: str, *, flag: str, choices, default: str, epochs: int | None, argv=None) -> int:
     """The command line every recipe shares: --FLAG CHOICE --out DIR [--epochs N] [--seed S].
 
     Example:
@@ -263,7 +274,8 @@ def recipe_main(train, doc: str, *, flag: str, choices, default: str, epochs: in
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument(f"--{flag}", choices=sorted(choices), default=default)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--epochs", type=int, default=epochs)
+    parser.add_argument("--epochs", type=int, default=epochs,
+                        help="the most epochs" + (f" (default {epochs})" if epochs else " (default: the preset's)"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     print(train(getattr(args, flag), out=args.out, epochs=args.epochs, seed=args.seed))
