@@ -39,7 +39,6 @@ def test_sentiment_lstm_beats_the_bag_of_words_baseline():
     assert metrics["test_accuracy"]["value"] > metrics["bow_test_accuracy"]["value"]
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 4's 78% test-accuracy floor is not reached yet (about 77%).")
 def test_sentiment_lstm_meets_the_78_percent_floor():
     assert seqzoo.info("sentiment-lstm").metrics["test_accuracy"]["value"] >= 0.78
 

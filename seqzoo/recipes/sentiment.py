@@ -28,13 +28,21 @@ from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_ma
 # head) matters more than size; LM pretraining on the same snippets did not help here.
 # sentiment-lstm: word dropout 0.5 and 0.6 score alike on validation (78.6% / 79.1%); 0.6
 # calls the headline review "This movie is absolutely fantastic!" negative, so 0.5 ships.
+# It then trains a fixed 8 epochs with an exponential moving average of the weights (Adam's
+# use_ema, momentum 0.99, copied into the model at every epoch end) and ships the average of
+# the epoch-end weights of epochs 2-8: over seeds 0 and 1 this scored steadier than the single
+# epoch early stopping picks, whose validation accuracy swings by a point from epoch to epoch.
+# That schedule needs no validation split, so, chosen on validation with train-only runs (77.9%
+# test for seed 0), the shipped model is then trained on train + validation (its bag-of-words
+# baseline too, at the L2 and epochs chosen on validation); the test split stays unseen.
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", "embedding_dim": 128, "hidden_size": 256,
                       "num_layers": 2, "dropout": 0.3, "pooling": "last", "lm_epochs": 0},
     "sentiment-lstm": {"architecture": "lstm", "embedding_dim": 64, "hidden_size": 128,
                        "num_layers": 2, "dropout": 0.5, "word_dropout": 0.5, "pooling": "max_mean",
                        "head_dropout": 0.5, "vocabulary_size": 30_000, "learning_rate": 2e-3,
-                       "batch_size": 32, "lm_epochs": 0},
+                       "batch_size": 32, "lm_epochs": 0, "ema_momentum": 0.99, "average_from_epoch": 2,
+                       "epochs": 8, "train_on_validation": True},
     "sentiment-bilstm": {"architecture": "lstm", "embedding_dim": 64, "hidden_size": 64,
                          "num_layers": 2, "bidirectional": True, "dropout": 0.5, "word_dropout": 0.6,
                          "pooling": "max_mean", "head_dropout": 0.5, "vocabulary_size": 30_000,
@@ -89,25 +97,38 @@ def throughput(model, texts, batch_size: int = 64) -> float:
     return rounds * len(batch) / (time.perf_counter() - start)
 
 
-def train(preset: str, *, out: Path, epochs: int = 12, seed: int = 0) -> ModelCard:
+def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -> ModelCard:
     """Train, measure on the test split, and write the preset with its card."""
     keras.utils.set_random_seed(seed)
     config = dict(PRESETS[preset])
     architecture, lm_epochs = config.pop("architecture"), config.pop("lm_epochs")
     learning_rate, batch_size = config.pop("learning_rate", 1e-3), config.pop("batch_size", 64)
+    ema_momentum, average_from = config.pop("ema_momentum", None), config.pop("average_from_epoch", None)
+    preset_epochs = config.pop("epochs", 12)
+    on_validation = config.pop("train_on_validation", False)
+    epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
     tr, va, te = (datasets.load("rt-snippets", s) for s in ("train", "validation", "test"))
+    train_x, train_y = tr.x, tr.y
+    if on_validation:
+        train_x, train_y = list(tr.x) + list(va.x), np.concatenate([tr.y, va.y])
     hparams = {"vocabulary_size": 10_000, **config, "sequence_length": 64}
-    model = seqzoo.build(architecture, "text_classification", texts=tr.x, **hparams)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0))
-    lm_history = pretrain_language_model(model, tr.x, epochs=lm_epochs) if lm_epochs else {}
+    model = seqzoo.build(architecture, "text_classification", texts=train_x, **hparams)
+    steps_per_epoch = -(-len(train_x) // batch_size)
+    ema = {"use_ema": True, "ema_momentum": ema_momentum, "ema_overwrite_frequency": steps_per_epoch} \
+        if ema_momentum else {}
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0, **ema))
+    lm_history = pretrain_language_model(model, train_x, epochs=lm_epochs) if lm_epochs else {}
     history, seconds = fit_resumable(
-        model, (tr.x, tr.y), validation=(va.x, va.y), run_name=f"{preset}-seed{seed}", epochs=epochs,
+        model, (train_x, train_y), validation=None if on_validation else (va.x, va.y),
+        run_name=f"{preset}-seed{seed}", epochs=epochs,
         monitor="val_accuracy", patience=3, fit_kwargs={"batch_size": batch_size, "seed": seed},
+        average_from_epoch=average_from,
     )
     accuracy = lambda split: float(np.mean(model.predict(split.x).argmax(1) == split.y))  # noqa: E731
     long_x, long_y = long_texts(te.x, te.y, seed=seed)
     long_accuracy = float(np.mean(model.predict(long_x).argmax(1) == long_y))
-    bow = tfidf_logistic_regression((tr.x, tr.y), (va.x, va.y), (te.x, te.y), seed=seed)
+    bow = tfidf_logistic_regression((tr.x, tr.y), (va.x, va.y), (te.x, te.y), seed=seed, refit=on_validation)
+    validation_metric = {} if on_validation else {"validation_accuracy": metric(accuracy(va), "validation")}
     card = ModelCard(
         name=preset, task="text_classification", architecture=architecture, dataset="rt-snippets",
         description=(
@@ -119,13 +140,14 @@ def train(preset: str, *, out: Path, epochs: int = 12, seed: int = 0) -> ModelCa
         headline_metric="test_accuracy",
         metrics={
             "test_accuracy": metric(accuracy(te), "test", "", "fresh/rotten accuracy"),
-            "validation_accuracy": metric(accuracy(va), "validation"),
+            **validation_metric,
             "long_text_test_accuracy": metric(
                 long_accuracy, "test", "",
                 f"{len(long_y)} texts of >= {LONG_TEXT_WORDS} words joined from test snippets of one label"),
             "bow_test_accuracy": metric(
                 bow["test_accuracy"], "test", "",
-                f"tf-idf unigram+bigram logistic regression (L2 {bow['l2']}, chosen on validation)",
+                f"tf-idf unigram+bigram logistic regression (L2 {bow['l2']}, chosen on validation"
+                + (f"; then {bow['epochs']} epochs on train + validation, as the model)" if on_validation else ")"),
                 baseline=True),
             "texts_per_second_batch64": metric(throughput(model, te.x), "test", "texts/s",
                                                "predict throughput on this machine (2 CPU cores)"),
@@ -133,8 +155,13 @@ def train(preset: str, *, out: Path, epochs: int = 12, seed: int = 0) -> ModelCa
         recipe={
             "command": f"python -m seqzoo.recipes.sentiment --preset {preset} --out {display_path(out)}",
             "hparams": {"architecture": architecture, **hparams, "lm_pretraining_epochs": lm_epochs,
+                        "training_data": "train + validation splits" if on_validation else "train split",
                         "epochs": epochs, "batch_size": batch_size,
-                        "optimizer": f"adam {learning_rate:g}, clipnorm 1"},
+                        "optimizer": f"adam {learning_rate:g}, clipnorm 1"
+                                     + (f", weight EMA {ema_momentum:g} copied in every epoch" if ema else ""),
+                        **({"weights": f"average of the epoch-end weights from epoch {average_from} on",
+                            "early_stopping": "none"} if average_from else
+                           {"early_stopping": "val_accuracy, patience 3, best epoch restored"})},
             **training_record(seed, {**history, **{f"lm_{k}": v for k, v in lm_history.items()}}, seconds),
         },
         limitations=(
@@ -149,7 +176,7 @@ def train(preset: str, *, out: Path, epochs: int = 12, seed: int = 0) -> ModelCa
 
 def main(argv=None) -> int:
     return recipe_main(train, __doc__, flag="preset", choices=PRESETS, default="sentiment-lstm",
-                       epochs=12, argv=argv)
+                       epochs=None, argv=argv)
 
 
 if __name__ == "__main__":
