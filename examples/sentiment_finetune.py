@@ -12,6 +12,7 @@ import csv
 import tempfile
 from pathlib import Path
 
+import keras
 import numpy as np
 
 import seqzoo
@@ -26,6 +27,14 @@ POSITIVE = [
     "Quiet fan, cool laptop, exactly what I needed.", "Brews a strong, hot cup every morning.",
     "Easy to clean and the non-stick coating holds up.", "My kids use it every day and it still works.",
     "Fast shipping and the shoes fit true to size.", "Best keyboard I have owned, keys feel great.",
+    "The vacuum picks up pet hair from every rug.", "Solid hinges, the lid closes softly every time.",
+    "Setup took five minutes and the app is simple.", "The mattress is firm but comfortable, I sleep better.",
+    "Charger is compact and powers two devices at once.", "The lamp is warm and bright, perfect for reading.",
+    "Knives stay sharp after months of daily cooking.", "The tent kept us dry through a night of heavy rain.",
+    "Battery swaps are quick and the drill has plenty of power.", "Soft fabric that survived many washes without fading.",
+    "The mouse is precise and fits my hand well.", "Printer is quiet and the prints look sharp.",
+    "The backpack straps are padded and the pockets are clever.", "Speaker fills the room and pairs instantly.",
+    "The kettle boils fast and shuts off on its own.", "Five stars, it does exactly what it promises.",
 ]
 NEGATIVE = [
     "Stopped charging after a week, waste of money.", "The handle snapped the first time I used it.",
@@ -36,6 +45,14 @@ NEGATIVE = [
     "Loud fan and the laptop still overheats.", "The coffee comes out lukewarm and weak.",
     "The coating peeled off after three washes.", "Broke within a month, do not buy.",
     "Runs two sizes small and the sole came loose.", "Sticky keys and the letters rubbed off.",
+    "The vacuum loses suction after ten minutes.", "The lid hinge cracked within a fortnight.",
+    "The app crashes constantly and setup failed twice.", "The mattress sags in the middle after a month.",
+    "Charger gets dangerously hot and stopped working.", "The lamp flickers and the switch feels flimsy.",
+    "Knives went dull after a few uses and started to rust.", "The tent leaked at every seam in light rain.",
+    "The drill battery dies after a few screws.", "Colours faded and it shrank after one wash.",
+    "The mouse double clicks on its own, useless.", "Printer jams on every other page and wastes ink.",
+    "Straps tore off the backpack on the first trip.", "Speaker crackles and drops the connection.",
+    "The kettle leaks and tastes of plastic.", "One star, nothing works as advertised.",
 ]
 
 
@@ -60,6 +77,7 @@ def main() -> None:
         train = datasets.from_csv(Path(tmp) / "train.csv", text_column="review", label_column="sentiment")
         test = datasets.from_csv(Path(tmp) / "test.csv", text_column="review", label_column="sentiment")
 
+    keras.utils.set_random_seed(0)  # Dropout and shuffling: the same run every time.
     model = seqzoo.load("sentiment-lstm")
     to_names = lambda split: [split.meta["label_names"][i] for i in split.y]  # noqa: E731
 
