@@ -22,6 +22,17 @@ def test_predict_and_generate(capsys):
     assert capsys.readouterr().out.startswith("Ma")
 
 
+def test_bfloat16_precision_flag_keeps_the_answers(capsys):
+    assert main(["predict", "sentiment-lstm", "A dull, lifeless mess.", "--precision", "bfloat16"]) == 0
+    label, probability, _ = capsys.readouterr().out.strip().split("\t")
+    assert label == "negative" and float(probability) > 0.9
+    assert main(["generate", "names-lstm", "--prompt", "Ma", "--length", "5", "--seed", "1",
+                 "--precision", "bfloat16"]) == 0
+    assert capsys.readouterr().out.startswith("Ma")
+    with pytest.raises(SystemExit):
+        main(["predict", "names-lstm", "Joh", "--precision", "float16"])
+
+
 @pytest.mark.parametrize("argv, message", [
     (["info", "name-lstm"], "Did you mean 'names-lstm'"),
     (["load-nothing"], None),
