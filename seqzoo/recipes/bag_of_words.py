@@ -27,14 +27,7 @@ def tfidf_logistic_regression(train, validation, test, *, max_tokens: int = 30_0
     classes = int(np.max(train[1])) + 1
     best = None
     for l2 in (1e-5, 1e-4, 1e-3):
-        keras.utils.set_random_seed(seed)
-        model = keras.Sequential([
-            keras.Input((features[0].shape[1],)),
-            keras.layers.Dense(classes, kernel_regularizer=keras.regularizers.L2(l2)),
-        ])
-        model.compile(keras.optimizers.Adam(1e-2),
-                      keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"])
+        model = _logistic_regression(features[0].shape[1], classes, l2, seed)
         stopping = keras.callbacks.EarlyStopping("val_accuracy", patience=3, restore_best_weights=True)
         model.fit(features[0], np.asarray(train[1]), epochs=15, batch_size=256, verbose=0,
                   validation_data=(features[1], np.asarray(validation[1])), callbacks=[stopping])
@@ -43,14 +36,19 @@ def tfidf_logistic_regression(train, validation, test, *, max_tokens: int = 30_0
             best = (val, model.evaluate(features[2], np.asarray(test[1]), verbose=0)[1], l2, stopping.best_epoch + 1)
     result = {"validation_accuracy": best[0], "test_accuracy": best[1], "l2": best[2]}
     if refit:
-        keras.utils.set_random_seed(seed)
-        model = keras.Sequential([
-            keras.Input((features[0].shape[1],)),
-            keras.layers.Dense(classes, kernel_regularizer=keras.regularizers.L2(best[2])),
-        ])
-        model.compile(keras.optimizers.Adam(1e-2),
-                      keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        model = _logistic_regression(features[0].shape[1], classes, best[2], seed)
         model.fit(np.concatenate(features[:2]), np.concatenate([train[1], validation[1]]).astype("int64"),
                   epochs=best[3], batch_size=256, verbose=0)
         result.update(test_accuracy=model.evaluate(features[2], np.asarray(test[1]), verbose=0)[1], epochs=best[3])
     return result
+
+
+def _logistic_regression(features: int, classes: int, l2: float, seed: int):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([
+        keras.Input((features,)),
+        keras.layers.Dense(classes, kernel_regularizer=keras.regularizers.L2(l2)),
+    ])
+    model.compile(keras.optimizers.Adam(1e-2), keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
