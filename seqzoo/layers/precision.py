@@ -11,7 +11,8 @@ def set_inference_precision(model, precision: str = "bfloat16") -> int:
     (AVX512-BF16 or AMX through oneDNN) and keeps states and gates in float32;
     "float32" restores the default. Training is unaffected: it always runs in
     float32. The model's compiled predict, evaluate and generation functions
-    are dropped so that the next call traces them again.
+    are dropped so that the next call traces them again. Generation reads the
+    prompt in `precision` and then steps the Keras cells, which stay float32.
 
     Args:
         model: A Keras model (a seqzoo task model, a backbone or any model) or layer.
