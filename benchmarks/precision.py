@@ -8,7 +8,7 @@ faster matmuls cost in accuracy.
 
 Run:
     python -m benchmarks.precision                       # every preset; writes results/precision.{json,md}
-    python -m benchmarks.precision --presets names-lstm  # a few
+    python -m benchmarks.precision --presets names-lstm  # a few (their rows are replaced, the rest kept)
 """
 from __future__ import annotations
 
@@ -75,11 +75,13 @@ def main(argv=None) -> list[dict]:
 
     names = args.presets.split(",") if args.presets else shipped_presets()
     rows = [compare(name) for name in names]
-    out = args.json or (RESULTS / "precision.json" if not args.presets else None)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(rows, indent=1) + "\n")
-        out.with_suffix(".md").write_text(markdown(rows))
+    out = args.json or RESULTS / "precision.json"
+    if args.presets and out.exists():  # Replace these presets' rows, keep the others.
+        kept = [r for r in json.loads(out.read_text()) if r["preset"] not in names]
+        rows = sorted(kept + rows, key=lambda r: r["preset"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=1) + "\n")
+    out.with_suffix(".md").write_text(markdown(rows))
     print(markdown(rows))
     return rows
 
