@@ -22,6 +22,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from seqzoo.errors import InputError
 
 PRECISIONS = ("float32", "bfloat16")
 
@@ -29,8 +30,6 @@ PRECISIONS = ("float32", "bfloat16")
 def check_precision(precision) -> str:
     """`precision` if it is one of `PRECISIONS`, else a `SeqzooError` naming them."""
     if precision not in PRECISIONS:
-        from seqzoo.errors import InputError
-
         raise InputError(f"inference_precision must be one of {', '.join(PRECISIONS)}; got {precision!r}.")
     return precision
 

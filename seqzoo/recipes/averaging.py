@@ -7,11 +7,13 @@ on held-out data than picking one epoch.
 """
 from __future__ import annotations
 
-import os
+import io
 from pathlib import Path
 
 import keras
 import numpy as np
+
+from seqzoo._atomic import write_bytes_atomic
 
 
 class EpochAverage(keras.callbacks.Callback):
@@ -59,8 +61,7 @@ class EpochAverage(keras.callbacks.Callback):
                 variable.assign(value)
 
     def _save(self):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_name(self.path.name + ".partial.npz")
-        np.savez(partial, count=self.count, last_epoch=self.last_epoch,
+        buffer = io.BytesIO()
+        np.savez(buffer, count=self.count, last_epoch=self.last_epoch,
                  **{f"w{i}": a for i, a in enumerate(self.average)})
-        os.replace(partial, self.path)
+        write_bytes_atomic(self.path, buffer.getvalue())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keras
 
+from seqzoo._atomic import write_bytes_atomic
 from seqzoo.errors import SeqzooError
 
 RUNS_DIR = Path(os.environ.get("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")) / "runs"
@@ -75,7 +76,7 @@ class TrainingClock(keras.callbacks.Callback):
 
     def write(self) -> float:
         seconds = self.earlier + time.time() - self.start
-        self.path.write_text(f"{seconds:.1f}")
+        write_bytes_atomic(self.path, f"{seconds:.1f}".encode())  # A kill mid-write must not lose it.
         return seconds
 
     def on_train_batch_end(self, batch, logs=None):
@@ -133,9 +134,9 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     directory.mkdir(parents=True, exist_ok=True)
     log = directory / "history.csv"
     if not (directory / "backup" / "latest.weights.h5").exists():
-        log.unlink(missing_ok=True)  # A fresh start: the log of an earlier, finished run goes.
-        (directory / "elapsed_s.txt").unlink(missing_ok=True)
-        (directory / "average.npz").unlink(missing_ok=True)
+        # A fresh start: the log, clock and weight average of an earlier, finished run go.
+        for name in (log.name, "elapsed_s.txt", "average.npz"):
+            (directory / name).unlink(missing_ok=True)
     callbacks = [
         # The log comes first: killed between the two, an epoch is logged twice (the
         # resumed run repeats it, and read_history keeps the last row) rather than never.
