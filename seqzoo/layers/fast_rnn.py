@@ -120,11 +120,8 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
         if layer.inference_precision == "bfloat16":
             kernel, recurrent_kernel = tf.cast(kernel, tf.bfloat16), tf.cast(recurrent_kernel, tf.bfloat16)
         projected = StepProjection(x, kernel, input_bias, GATES[kind])
-    else:  # All steps' input projections in one matmul (the backward pass reuses it).
-        projected = tf.reshape(tf.matmul(tf.reshape(x, [-1, tf.shape(x)[-1]]), kernel), tf.concat(
-            [tf.shape(x)[:2], tf.shape(kernel)[1:]], 0))
-        if input_bias is not None:
-            projected = projected + input_bias
+    else:  # All steps' input projections before the loop (the backward pass reuses them).
+        projected = _projections(x, kernel, input_bias, GATES[kind])
     states = [tf.convert_to_tensor(s) for s in initial_state]
     # Training keeps what the written-out backward pass needs; inference keeps only h.
     differentiable = bool(training)
@@ -174,27 +171,43 @@ class StepProjection:
 
     def gates(self, t):
         x = self.x[t]
-        return [_matmul(x, k) if b is None else _matmul(x, k) + b for k, b in zip(self.kernels, self.biases)]
+        # bias_add lets TensorFlow fuse the bias into the matmul (measured faster than +).
+        return [_matmul(x, k) if b is None else tf.nn.bias_add(_matmul(x, k), b) for k, b in zip(self.kernels, self.biases)]
 
 
 class HoistedProjection:
-    """All steps' input projections [T, B, parts * U], split once into per-gate tensors.
+    """All steps' input projections, one [T, B, U] tensor per gate (from `_projections`).
 
     Args:
-        projected: The projections of every step.
-        parts: Number of gates.
+        projected: The list of per-gate projections.
     """
 
-    def __init__(self, projected, parts: int):
-        self.steps = tf.shape(projected)[0]
-        self.parts = tf.split(projected, parts, axis=-1)
+    def __init__(self, projected):
+        self.steps = tf.shape(projected[0])[0]
+        self.parts = projected
 
     def gates(self, t):
         return [p[t] for p in self.parts]
 
 
-def _per_gate(projected, parts: int):
-    return projected if isinstance(projected, StepProjection) else HoistedProjection(projected, parts)
+def _per_gate(projected):
+    return projected if isinstance(projected, StepProjection) else HoistedProjection(projected)
+
+
+def _projections(x, kernel, bias, parts: int):
+    """`x @ kernel + bias` for all steps, one [T, B, U] tensor per gate.
+
+    Separate matmuls per gate spare the copies of splitting one [T, B, parts * U]
+    result before the loop and of joining its gradient after.
+    """
+    flat = tf.reshape(x, [-1, tf.shape(x)[-1]])
+    shape = tf.concat([tf.shape(x)[:2], [kernel.shape[1] // parts]], 0)
+    biases = [None] * parts if bias is None else tf.split(bias, parts)
+    outputs = []
+    for k, b in zip(tf.split(kernel, parts, axis=1), biases):
+        y = tf.matmul(flat, k)
+        outputs.append(tf.reshape(y if b is None else tf.nn.bias_add(y, b), shape))
+    return outputs
 
 
 def _matmul(a, b):
@@ -245,9 +258,19 @@ def _split_masked(mask, t, grad):
     return through, grad - through
 
 
-def _times_transposed(grads, kernels):
-    """sum_j grads[j] @ kernels[j]^T: the gradient reaching the previous state."""
-    return tf.add_n([tf.matmul(g, k, transpose_b=True) for g, k in zip(grads, kernels)])
+def _kernel_gradient(previous, grads):
+    """The recurrent kernel's gradient: previous states [T*B, U] times each gate's gradients."""
+    return tf.concat([tf.matmul(previous, _flat(g), transpose_a=True) for g in grads], axis=1)
+
+
+def _transposed_gates(recurrent_kernel, parts: int):
+    """The recurrent kernel's gate blocks, each transposed once before the reverse loop."""
+    return [tf.transpose(k) for k in tf.split(recurrent_kernel, parts, axis=1)]
+
+
+def _times_transposed(grads, transposed):
+    """sum_j grads[j] @ transposed[j]: the gradient reaching the previous state."""
+    return tf.add_n([tf.matmul(g, k) for g, k in zip(grads, transposed)])
 
 
 # --- LSTM: z = x W + b + h R; gates i, f, g, o; c' = f c + i g; h' = o tanh(c') ---
@@ -258,15 +281,15 @@ def _lstm(projected, h0, c0, recurrent_kernel, mask, differentiable):
         return _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=False)[:2]
 
     @tf.custom_gradient
-    def recurrence(projected, h0, c0, recurrent_kernel):
-        return _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask)
+    def recurrence(x_i, x_f, x_g, x_o, h0, c0, recurrent_kernel):
+        return _lstm_recurrence([x_i, x_f, x_g, x_o], h0, c0, recurrent_kernel, mask)
 
-    return recurrence(projected, h0, c0, recurrent_kernel)
+    return recurrence(*projected, h0, c0, recurrent_kernel)
 
 
 def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
     """The loop; `keep` also returns c and the gates i, f, g, o of every step."""
-    projected = _per_gate(projected, 4)
+    projected = _per_gate(projected)
     kernels = tf.split(recurrent_kernel, 4, axis=1)  # One matmul per gate (see StepProjection).
 
     def step(t, state, arrays):
@@ -287,35 +310,33 @@ def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
 
 
 def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
-    steps = tf.shape(projected)[0]
+    steps = tf.shape(projected[0])[0]
     c_last, hs, cs, i_s, f_s, g_s, o_s = _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=True)
     c_prev = tf.concat([c0[None], cs[:-1]], axis=0)
 
     def grad(d_hs, d_c_last):
         d_hs = _none_to_zeros(d_hs, hs)
-        kernels = tf.split(recurrent_kernel, 4, axis=1)
+        transposed = _transposed_gates(recurrent_kernel, 4)
+        # What does not depend on the incoming gradients, for all steps at once (big
+        # elementwise ops), so the reverse loop keeps only a few multiplies per step.
+        # Masked rows hold other values, but their gradients are zero.
+        tanh_c = tf.tanh(cs)
+        to_c = o_s * (1.0 - tanh_c * tanh_c)  # dc += dh * to_c
+        to_i, to_f, to_g = g_s * i_s * (1.0 - i_s), c_prev * f_s * (1.0 - f_s), i_s * (1.0 - g_s * g_s)
+        to_o = tanh_c * o_s * (1.0 - o_s)
 
         def back(k, state, arrays):
             dh, dc = state
             t = steps - 1 - k
             dh_new, dh_skip = _split_masked(mask, t, dh + d_hs[t])
             dc_new, dc_skip = _split_masked(mask, t, dc)
-            i, f, g, o = i_s[t], f_s[t], g_s[t], o_s[t]
-            tanh_c = tf.tanh(cs[t])  # Masked rows differ, but their gradients are zero.
-            dc_new = dc_new + dh_new * o * (1.0 - tanh_c * tanh_c)
-            dz = (
-                dc_new * g * i * (1.0 - i),
-                dc_new * c_prev[t] * f * (1.0 - f),
-                dc_new * i * (1.0 - g * g),
-                dh_new * tanh_c * o * (1.0 - o),
-            )
-            dh_prev = _times_transposed(dz, kernels) + dh_skip
-            return (dh_prev, dc_new * f + dc_skip), tuple(a.write(t, v) for a, v in zip(arrays, dz))
+            dc_new = dc_new + dh_new * to_c[t]
+            dz = (dc_new * to_i[t], dc_new * to_f[t], dc_new * to_g[t], dh_new * to_o[t])
+            dh_prev = _times_transposed(dz, transposed) + dh_skip
+            return (dh_prev, dc_new * f_s[t] + dc_skip), tuple(a.write(t, v) for a, v in zip(arrays, dz))
 
         (dh0, dc0), dzs = _loop(back, steps, (tf.zeros_like(h0), _none_to_zeros(d_c_last, c0)), (h0,) * 4)
-        dzs = tf.concat(dzs, axis=-1)
-        d_recurrent = tf.matmul(_previous(h0, hs), _flat(dzs), transpose_a=True)
-        return dzs, dh0, dc0, d_recurrent
+        return (*dzs, dh0, dc0, _kernel_gradient(_previous(h0, hs), dzs))
 
     return (hs, c_last), grad
 
@@ -328,15 +349,15 @@ def _gru(projected, h0, recurrent_kernel, recurrent_bias, mask, differentiable):
         return _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep=False)[0]
 
     @tf.custom_gradient
-    def recurrence(projected, h0, recurrent_kernel, recurrent_bias):
-        return _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask)
+    def recurrence(x_z, x_r, x_n, h0, recurrent_kernel, recurrent_bias):
+        return _gru_recurrence([x_z, x_r, x_n], h0, recurrent_kernel, recurrent_bias, mask)
 
-    return recurrence(projected, h0, recurrent_kernel, recurrent_bias)
+    return recurrence(*projected, h0, recurrent_kernel, recurrent_bias)
 
 
 def _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep):
     """The loop; `keep` also returns z, r, n and `h R_n + b_n` of every step."""
-    projected = _per_gate(projected, 3)
+    projected = _per_gate(projected)
     (k_z, k_r, k_n), (b_z, b_r, b_n) = tf.split(recurrent_kernel, 3, axis=1), tf.split(recurrent_bias, 3)
 
     def step(t, h, arrays):
@@ -353,13 +374,13 @@ def _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep):
 
 
 def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
-    steps = tf.shape(projected)[0]
+    steps = tf.shape(projected[0])[0]
     hs, z_s, r_s, n_s, rn_s = _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep=True)
     h_prev = tf.concat([h0[None], hs[:-1]], axis=0)
 
     def grad(d_hs):
         d_hs = _none_to_zeros(d_hs, hs)
-        kernels = tf.split(recurrent_kernel, 3, axis=1)
+        transposed = _transposed_gates(recurrent_kernel, 3)
 
         def back(k, dh, arrays):
             t = steps - 1 - k
@@ -369,20 +390,20 @@ def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
             dn = dh_new * (1.0 - z) * (1.0 - n * n)
             dr = dn * r_n * r * (1.0 - r)
             d_rn = dn * r
-            dh_prev = dh_new * z + _times_transposed((dz, dr, d_rn), kernels) + dh_skip
+            dh_prev = dh_new * z + _times_transposed((dz, dr, d_rn), transposed) + dh_skip
             return dh_prev, tuple(a.write(t, v) for a, v in zip(arrays, (dz, dr, dn, d_rn)))
 
         dh0, (dz, dr, dn, d_rn) = _loop(back, steps, tf.zeros_like(h0), (h0,) * 4)
-        d_recs = _flat(tf.concat([dz, dr, d_rn], axis=-1))
-        d_recurrent = tf.matmul(_flat(h_prev), d_recs, transpose_a=True)
-        return tf.concat([dz, dr, dn], axis=-1), dh0, d_recurrent, tf.reduce_sum(d_recs, axis=0)
+        d_recs = (dz, dr, d_rn)
+        d_bias = tf.concat([tf.reduce_sum(d, axis=[0, 1]) for d in d_recs], 0)
+        return dz, dr, dn, dh0, _kernel_gradient(_flat(h_prev), d_recs), d_bias
 
     return hs, grad
 
 
 def _gru_reset_before(projected, h0, recurrent_kernel, mask):
     """GRU with `reset_after=False`: n = tanh(x_n + (r * h) R_n). TensorFlow differentiates it."""
-    projected = _per_gate(projected, 3)
+    projected = _per_gate(projected)
     units = recurrent_kernel.shape[0]
     gates_kernel, candidate_kernel = recurrent_kernel[:, : 2 * units], recurrent_kernel[:, 2 * units :]
 
@@ -406,14 +427,14 @@ def _simple_rnn(projected, h0, recurrent_kernel, mask, differentiable):
 
     @tf.custom_gradient
     def recurrence(projected, h0, recurrent_kernel):
-        return _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask)
+        return _simple_rnn_recurrence([projected], h0, recurrent_kernel, mask)
 
-    return recurrence(projected, h0, recurrent_kernel)
+    return recurrence(projected[0], h0, recurrent_kernel)
 
 
 def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
     """The loop -> [new h of every step, then (with a mask) the state after carrying]."""
-    projected = _per_gate(projected, 1)
+    projected = _per_gate(projected)
 
     def step(t, h, arrays):
         h_new = tf.tanh(projected.gates(t)[0] + _matmul(h, recurrent_kernel))
@@ -426,7 +447,7 @@ def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
 
 
 def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
-    steps = tf.shape(projected)[0]
+    steps = tf.shape(projected[0])[0]
     arrays = _simple_rnn_forward(projected, h0, recurrent_kernel, mask)
     news, hs = arrays[0], arrays[-1]  # Before and after carrying masked steps.
 
