@@ -165,7 +165,7 @@ class StepProjection:
     """
 
     def __init__(self, x, kernel, bias, parts: int):
-        self.x, self.steps = x, tf.shape(x)[0]
+        self.x, self.steps = _lowered(x, kernel), tf.shape(x)[0]
         self.kernels = tf.split(kernel, parts, axis=1)
         self.biases = [None] * parts if bias is None else tf.split(bias, parts)
 
@@ -210,11 +210,15 @@ def _projections(x, kernel, bias, parts: int):
     return outputs
 
 
+def _lowered(a, kernel):
+    """`a` in `kernel`'s precision (cast once per step, not once per gate)."""
+    return a if a.dtype == kernel.dtype else tf.cast(a, kernel.dtype)
+
+
 def _matmul(a, b):
-    """`a @ b` in `b`'s precision, returned in `a`'s (float32 states, bfloat16 kernels)."""
-    if a.dtype == b.dtype:
-        return tf.matmul(a, b)
-    return tf.cast(tf.matmul(tf.cast(a, b.dtype), b), a.dtype)
+    """`a @ b` in `b`'s precision, returned in float32 (float32 states, bfloat16 kernels)."""
+    product = tf.matmul(_lowered(a, b), b)
+    return product if product.dtype == tf.float32 else tf.cast(product, tf.float32)
 
 
 def _carry(mask, t, new, old):
@@ -295,10 +299,11 @@ def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
     def step(t, state, arrays):
         h, c = state
         x_i, x_f, x_g, x_o = projected.gates(t)
-        i = tf.sigmoid(x_i + _matmul(h, kernels[0]))
-        f = tf.sigmoid(x_f + _matmul(h, kernels[1]))
-        g = tf.tanh(x_g + _matmul(h, kernels[2]))
-        o = tf.sigmoid(x_o + _matmul(h, kernels[3]))
+        h_low = _lowered(h, kernels[0])
+        i = tf.sigmoid(x_i + _matmul(h_low, kernels[0]))
+        f = tf.sigmoid(x_f + _matmul(h_low, kernels[1]))
+        g = tf.tanh(x_g + _matmul(h_low, kernels[2]))
+        o = tf.sigmoid(x_o + _matmul(h_low, kernels[3]))
         c_new = f * c + i * g
         h_new = o * tf.tanh(c_new)
         h_new, c_new = _carry(mask, t, h_new, h), _carry(mask, t, c_new, c)
@@ -362,9 +367,10 @@ def _gru_forward(projected, h0, recurrent_kernel, recurrent_bias, mask, keep):
 
     def step(t, h, arrays):
         x_z, x_r, x_n = projected.gates(t)
-        z = tf.sigmoid(x_z + _matmul(h, k_z) + b_z)
-        r = tf.sigmoid(x_r + _matmul(h, k_r) + b_r)
-        r_n = _matmul(h, k_n) + b_n
+        h_low = _lowered(h, k_z)
+        z = tf.sigmoid(x_z + _matmul(h_low, k_z) + b_z)
+        r = tf.sigmoid(x_r + _matmul(h_low, k_r) + b_r)
+        r_n = _matmul(h_low, k_n) + b_n
         n = tf.tanh(x_n + r * r_n)
         h_new = _carry(mask, t, z * h + (1.0 - z) * n, h)
         written = (h_new, z, r, n, r_n) if keep else (h_new,)
@@ -381,19 +387,20 @@ def _gru_recurrence(projected, h0, recurrent_kernel, recurrent_bias, mask):
     def grad(d_hs):
         d_hs = _none_to_zeros(d_hs, hs)
         transposed = _transposed_gates(recurrent_kernel, 3)
+        # Every gate's gradient is the step's dh times a factor known for all steps at once
+        # (masked rows hold other values, but their gradients are zero).
+        to_n = (1.0 - z_s) * (1.0 - n_s * n_s)
+        to_z, to_r, to_rn = (h_prev - n_s) * z_s * (1.0 - z_s), to_n * rn_s * r_s * (1.0 - r_s), to_n * r_s
 
         def back(k, dh, arrays):
             t = steps - 1 - k
             dh_new, dh_skip = _split_masked(mask, t, dh + d_hs[t])
-            z, r, n, r_n = z_s[t], r_s[t], n_s[t], rn_s[t]
-            dz = dh_new * (h_prev[t] - n) * z * (1.0 - z)
-            dn = dh_new * (1.0 - z) * (1.0 - n * n)
-            dr = dn * r_n * r * (1.0 - r)
-            d_rn = dn * r
-            dh_prev = dh_new * z + _times_transposed((dz, dr, d_rn), transposed) + dh_skip
-            return dh_prev, tuple(a.write(t, v) for a, v in zip(arrays, (dz, dr, dn, d_rn)))
+            d_recs = (dh_new * to_z[t], dh_new * to_r[t], dh_new * to_rn[t])
+            dh_prev = dh_new * z_s[t] + _times_transposed(d_recs, transposed) + dh_skip
+            return dh_prev, (arrays[0].write(t, dh_new),)
 
-        dh0, (dz, dr, dn, d_rn) = _loop(back, steps, tf.zeros_like(h0), (h0,) * 4)
+        dh0, (dh_new,) = _loop(back, steps, tf.zeros_like(h0), (h0,))
+        dz, dr, dn, d_rn = dh_new * to_z, dh_new * to_r, dh_new * to_n, dh_new * to_rn
         d_recs = (dz, dr, d_rn)
         d_bias = tf.concat([tf.reduce_sum(d, axis=[0, 1]) for d in d_recs], 0)
         return dz, dr, dn, dh0, _kernel_gradient(_flat(h_prev), d_recs), d_bias
@@ -454,11 +461,12 @@ def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
     def grad(d_hs):
         d_hs = _none_to_zeros(d_hs, hs)
         transposed = tf.transpose(recurrent_kernel)
+        to_pre = 1.0 - news * news  # For all steps at once.
 
         def back(k, dh, arrays):
             t = steps - 1 - k
             dh_new, dh_skip = _split_masked(mask, t, dh + d_hs[t])
-            d_pre = dh_new * (1.0 - news[t] * news[t])
+            d_pre = dh_new * to_pre[t]
             return tf.matmul(d_pre, transposed) + dh_skip, (arrays[0].write(t, d_pre),)
 
         dh0, (d_pre,) = _loop(back, steps, tf.zeros_like(h0), (h0,))
