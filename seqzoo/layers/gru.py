@@ -13,8 +13,9 @@ class GRU(fast_rnn.FastLoop, keras.layers.GRU):
     Same arguments, weights (kernel `[D, 3U]`, recurrent kernel `[U, 3U]`, gates
     z, r, h; bias `[2, 3U]` with `reset_after=True`, else `[3U]`) and outputs as
     `keras.layers.GRU`; weights load in both directions. On CPU with the
-    TensorFlow backend the input projection of all steps is one matmul; with
-    `reset_after=True` (the default) the backward pass is written out too.
+    TensorFlow backend the matmuls run per gate, the input projection of all
+    steps is computed before the loop in training; with `reset_after=True`
+    (the default) the backward pass is written out too (see `seqzoo.layers.fast_rnn`).
     The stock Keras loop still runs on GPU (cuDNN), with recurrent dropout in
     training, `unroll=True`, non-default activations or a non-float32 dtype policy.
 

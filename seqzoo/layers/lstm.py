@@ -13,8 +13,9 @@ class LSTM(fast_rnn.FastLoop, keras.layers.LSTM):
     Same arguments, weights (kernel `[D, 4U]`, recurrent kernel `[U, 4U]`, bias
     `[4U]`, gates in the order i, f, c, o) and outputs as `keras.layers.LSTM`;
     weights load in both directions. On CPU with the TensorFlow backend the
-    input projection of all steps is one matmul and the backward pass is written
-    out (see `seqzoo.layers.fast_rnn`). The stock Keras loop still runs on GPU
+    matmuls run per gate, the input projection of all steps is computed before
+    the loop in training and the backward pass is written out (see
+    `seqzoo.layers.fast_rnn`). The stock Keras loop still runs on GPU
     (cuDNN), with recurrent dropout in training, `unroll=True`, non-default
     activations or a non-float32 dtype policy.
 

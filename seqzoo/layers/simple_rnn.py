@@ -13,7 +13,7 @@ class SimpleRNN(fast_rnn.FastLoop, keras.layers.SimpleRNN):
     Same arguments, weights (kernel `[D, U]`, recurrent kernel `[U, U]`, bias
     `[U]`) and outputs as `keras.layers.SimpleRNN`; weights load in both
     directions. On CPU with the TensorFlow backend the input projection of all
-    steps is one matmul and the backward pass is written out. The stock Keras
+    steps is one matmul in training and the backward pass is written out. The stock Keras
     loop still runs with recurrent dropout in training, `unroll=True`, an
     activation other than tanh or a non-float32 dtype policy.
 
