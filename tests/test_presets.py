@@ -11,7 +11,11 @@ from seqzoo.presets import WEIGHTS_FILE
 
 def test_save_and_load_give_identical_outputs(tiny_lm, preset):
     again = seqzoo.load(preset)
-    np.testing.assert_array_equal(again.predict(["Jo", "M"]), tiny_lm.predict(["Jo", "M"]))
+    for loaded, saved in zip(again.get_weights(), tiny_lm.get_weights(), strict=True):
+        np.testing.assert_array_equal(loaded, saved)
+    # Same weights, same maths; a predict function traced for other shapes first (as the
+    # other tests leave tiny_lm's) may pick other oneDNN kernels, so allow float rounding.
+    np.testing.assert_allclose(again.predict(["Jo", "M"]), tiny_lm.predict(["Jo", "M"]), rtol=1e-6, atol=1e-7)
     assert again.generate("Ma", max_length=10, seed=4) == tiny_lm.generate("Ma", max_length=10, seed=4)
     assert again.card.task == "char_lm" and again.card.num_params == tiny_lm.count_params()
 

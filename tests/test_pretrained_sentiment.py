@@ -20,8 +20,9 @@ def test_clear_reviews_get_the_right_label(sentiment_lstm):
     assert labels == ["positive", "negative"]
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 4 asks for >= 0.9; the snippets hold 'fantastic' 15 times "
-                   "(10 fresh), so the model is not that sure. See the issue's closing note.")
+@pytest.mark.xfail(strict=True, reason="Issue 4 asks for >= 0.9; the training snippets hold 'fantastic' 15 "
+                   "times (11 positive), and every learner on them gives the review 0.59-0.69. See "
+                   "docs/guides/sentiment-confidence.md.")
 def test_headline_example_is_confidently_positive(sentiment_lstm):
     assert sentiment_lstm.classify(["This movie is absolutely fantastic!"])[0][1] >= 0.9
 
