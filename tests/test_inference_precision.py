@@ -23,7 +23,8 @@ def _inputs():
 
 @pytest.mark.parametrize("name, kwargs", [
     ("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}), ("SimpleRNN", {}),
-    ("LSTM", {"go_backwards": True}),
+    ("LSTM", {"go_backwards": True}), ("GRU", {"use_bias": False}),
+    ("GRU", {"bias_initializer": "random_normal"}), ("LSTM", {"bias_initializer": "random_normal"}),
 ])
 def test_bfloat16_inference_is_close_to_float32_and_really_lower_precision(name, kwargs):
     x, mask = _inputs()
