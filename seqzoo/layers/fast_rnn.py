@@ -125,7 +125,7 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
         candidate_bias = bias[1][2 * units :]
     if not training:
         # Each step's projection inside the loop: TensorFlow runs it ahead, beside the
-        # recurrence (GRU 1.4x faster at inference than one matmul before the loop).
+        # recurrence (measured at least as fast as projecting all steps before the loop).
         if layer.inference_precision == "bfloat16":
             kernel, recurrent_kernel = tf.cast(kernel, tf.bfloat16), tf.cast(recurrent_kernel, tf.bfloat16)
         projected = StepProjection(x, kernel, input_bias, GATES[kind])
@@ -175,13 +175,10 @@ class StepProjection:
 
     def __init__(self, x, kernel, bias, parts: int):
         self.x, self.steps = _lowered(x, kernel), tf.shape(x)[0]
-        self.kernels = tf.split(kernel, parts, axis=1)
-        self.biases = [None] * parts if bias is None else tf.split(bias, parts)
+        self.blocks = _gate_blocks(kernel, bias, parts)
 
     def gates(self, t):
-        x = self.x[t]
-        # bias_add lets TensorFlow fuse the bias into the matmul (measured faster than +).
-        return [_matmul(x, k) if b is None else tf.nn.bias_add(_matmul(x, k), b) for k, b in zip(self.kernels, self.biases)]
+        return [_biased(_matmul(self.x[t], k), b) for k, b in self.blocks]
 
 
 class HoistedProjection:
@@ -211,12 +208,18 @@ def _projections(x, kernel, bias, parts: int):
     """
     flat = tf.reshape(x, [-1, tf.shape(x)[-1]])
     shape = tf.concat([tf.shape(x)[:2], [kernel.shape[1] // parts]], 0)
+    return [tf.reshape(_biased(tf.matmul(flat, k), b), shape) for k, b in _gate_blocks(kernel, bias, parts)]
+
+
+def _gate_blocks(kernel, bias, parts: int):
+    """[(kernel block, bias block or None)] for each gate: the kernel's column blocks."""
     biases = [None] * parts if bias is None else tf.split(bias, parts)
-    outputs = []
-    for k, b in zip(tf.split(kernel, parts, axis=1), biases):
-        y = tf.matmul(flat, k)
-        outputs.append(tf.reshape(y if b is None else tf.nn.bias_add(y, b), shape))
-    return outputs
+    return list(zip(tf.split(kernel, parts, axis=1), biases))
+
+
+def _biased(product, bias):
+    # bias_add lets TensorFlow fuse the bias into the matmul (measured faster than +).
+    return product if bias is None else tf.nn.bias_add(product, bias)
 
 
 def _lowered(a, kernel):
