@@ -21,13 +21,14 @@ import numpy as np
 
 import seqzoo
 from seqzoo import datasets
+from seqzoo.models.calibration import expected_calibration_error
 
 HEADLINE = "This movie is absolutely fantastic!"
 VARIANTS = [HEADLINE, "This movie is fantastic!", "Absolutely fantastic!", "A fantastic movie.",
             "This movie is absolutely wonderful!", "This movie is absolutely terrific!"]
 PHRASES = ["fantastic", "absolutely", "this movie is", "wonderful", "terrific"]
 PRESETS = ["sentiment-lstm", "sentiment-bilstm", "sentiment-rnn"]
-BINS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]
+BINS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]  # The top probability of two classes; the error uses 0.1-wide bins too.
 
 
 def words(text: str) -> list[str]:
@@ -67,14 +68,13 @@ def calibration(probabilities: np.ndarray, labels: np.ndarray) -> tuple[list[tup
     """Reliability rows (bin, snippets, mean confidence, accuracy) and the expected calibration error."""
     confidence = probabilities.max(axis=1)
     right = probabilities.argmax(axis=1) == labels
-    rows, error = [], 0.0
+    rows = []
     for low, high in zip(BINS[:-1], BINS[1:]):
         inside = (confidence >= low) & (confidence < high)
         if inside.any():
             rows.append((f"{low:.1f}-{min(high, 1.0):.1f}", int(inside.sum()), confidence[inside].mean(),
                          right[inside].mean()))
-            error += inside.mean() * abs(confidence[inside].mean() - right[inside].mean())
-    return rows, error
+    return rows, expected_calibration_error(probabilities, labels)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ import tensorflow as tf
 from seqzoo.errors import InputError
 from seqzoo.layers.word_tokenizer import WordTokenizer
 from seqzoo.models.backbone import RecurrentBackbone
+from seqzoo.models.calibration import Temperature, check_temperature, chunk_probabilities, fit_temperature
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 
@@ -51,6 +52,8 @@ class TextClassifier(Task):
         pooling: "last" (the last hidden state) or "max_mean" (max and mean
             over all steps).
         head_dropout: Dropout before the dense head.
+        temperature: Divides the logits at inference (see `calibrate`); 1.0
+            leaves them as they are. Training always sees the plain logits.
 
     Example:
     >>> clf = seqzoo.load("sentiment-lstm")
@@ -61,7 +64,7 @@ class TextClassifier(Task):
     task_name = "text_classification"
 
     def __init__(self, backbone, preprocessor=None, labels=("negative", "positive"),
-                 pooling: str = "last", head_dropout: float = 0.0, **kwargs):
+                 pooling: str = "last", head_dropout: float = 0.0, temperature: float = 1.0, **kwargs):
         if pooling not in POOLINGS:
             raise InputError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if (pooling == "last") == backbone.return_sequences:
@@ -75,12 +78,13 @@ class TextClassifier(Task):
         self.pooler = MaskedMaxMeanPooling(name="pooler") if pooling == "max_mean" else None
         self.head_dropout_layer = keras.layers.Dropout(head_dropout, name="head_dropout")
         self.classifier_head = keras.layers.Dense(len(labels), name="classifier_head")
+        self.temperature_layer = Temperature(temperature, name="temperature")
         # === Functional Model ===
         inputs = backbone.input
         x = backbone(inputs)
         if self.pooler is not None:
             x = self.pooler(x)
-        outputs = self.classifier_head(self.head_dropout_layer(x))
+        outputs = self.temperature_layer(self.classifier_head(self.head_dropout_layer(x)))
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         # === Config ===
         self.labels = labels
@@ -90,6 +94,16 @@ class TextClassifier(Task):
     @property
     def num_classes(self) -> int:
         return len(self.labels)
+
+    @property
+    def temperature(self) -> float:
+        """The divisor of the logits at inference (1.0: uncalibrated)."""
+        return self.temperature_layer.temperature
+
+    @temperature.setter
+    def temperature(self, value: float) -> None:
+        self.temperature_layer.temperature = check_temperature(value)
+        self.predict_function = self.test_function = None  # Traced with the old value.
 
     @classmethod
     def create(cls, architecture: str, *, labels=("negative", "positive"), num_classes=None,
@@ -177,11 +191,38 @@ class TextClassifier(Task):
             return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
         ids, owners, sizes = self.preprocessor.chunks(texts)
         logits = super().predict(ids, batch_size=batch_size, verbose=0, **kwargs)
-        probs = tf.nn.softmax(logits).numpy() * sizes[:, None]
         count = int(owners.max()) + 1 if len(owners) else 0
-        summed = np.zeros((count, self.num_classes), np.float32)
-        np.add.at(summed, owners, probs)
-        return summed / summed.sum(axis=1, keepdims=True)
+        return chunk_probabilities(logits, owners, sizes, count).astype(np.float32)
+
+    def calibrate(self, texts, labels, *, batch_size: int = 64) -> float:
+        """Fit and set the temperature that makes `predict` calibrated on these held-out texts.
+
+        Use texts the model was not trained on (a validation split), for
+        example after fine-tuning. Predictions keep their class; only their
+        probabilities change.
+
+        Args:
+            texts: Held-out raw strings.
+            labels: Their labels (names or ints).
+            batch_size: Chunks per forward pass.
+
+        Returns:
+            The new temperature (below 1: the model was under-confident).
+
+        Example:
+        >>> clf.calibrate(validation_texts, validation_labels)
+        0.64
+        """
+        if self.preprocessor is None:
+            raise InputError("calibrate needs a model with a preprocessor (raw strings in).")
+        ids, owners, sizes = self.preprocessor.chunks(texts)
+        labels = self.encode_labels(labels, int(owners.max()) + 1 if len(owners) else 0)
+        if not len(labels):
+            raise InputError("calibrate needs at least one labelled text.")
+        self.temperature = 1.0
+        logits = super().predict(ids, batch_size=batch_size, verbose=0)
+        self.temperature = fit_temperature(logits, owners, sizes, labels)
+        return self.temperature
 
     def classify(self, texts) -> list[tuple[str, float]]:
         """(label, probability) of the most likely class for each text.
@@ -213,4 +254,6 @@ class TextClassifier(Task):
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(labels=self.labels, pooling=self.pooling, head_dropout=self.head_dropout)
+        if self.temperature != 1.0:  # Uncalibrated configs stay as they were.
+            config["temperature"] = self.temperature
         return config

@@ -9,6 +9,9 @@ stack first learns the next word of the training snippets) runs when a preset's
 
 Run:
     python -m seqzoo.recipes.sentiment --preset sentiment-lstm --out saved_models/sentiment-lstm
+    python -m seqzoo.recipes.sentiment_calibration --preset sentiment-lstm --out saved_models/sentiment-lstm
+
+The second command fits sentiment-lstm's temperature (see `sentiment_calibration`).
 """
 from __future__ import annotations
 
@@ -99,15 +102,20 @@ def throughput(model, texts, batch_size: int = 64) -> float:
     return rounds * len(batch) / (time.perf_counter() - start)
 
 
-def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -> ModelCard:
-    """Train, measure on the test split, and write the preset with its card."""
+def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, twin: bool = False) -> ModelCard:
+    """Train, measure on the test split, and write the preset with its card.
+
+    Args:
+        twin: Train on the train split only, whatever the preset says, under a run of
+            its own: the held-out twin that `sentiment_calibration` fits a temperature with.
+    """
     keras.utils.set_random_seed(seed)
     config = dict(PRESETS[preset])
     architecture, lm_epochs = config.pop("architecture"), config.pop("lm_epochs")
     learning_rate, batch_size = config.pop("learning_rate", 1e-3), config.pop("batch_size", 64)
     ema_momentum, average_from = config.pop("ema_momentum", None), config.pop("average_from_epoch", None)
     preset_epochs = config.pop("epochs", 12)
-    on_validation = config.pop("train_on_validation", False)
+    on_validation = config.pop("train_on_validation", False) and not twin
     epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
     tr, va, te = (datasets.load("rt-snippets", s) for s in ("train", "validation", "test"))
     train_x, train_y = tr.x, tr.y
@@ -122,7 +130,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -
     lm_history = pretrain_language_model(model, train_x, epochs=lm_epochs) if lm_epochs else {}
     history, seconds = fit_resumable(
         model, (train_x, train_y), validation=None if on_validation else (va.x, va.y),
-        run_name=f"{preset}-seed{seed}", epochs=epochs,
+        run_name=f"{preset}-seed{seed}" + ("-twin" if twin else ""), epochs=epochs,
         monitor="val_accuracy", patience=3, fit_kwargs={"batch_size": batch_size, "seed": seed},
         average_from_epoch=average_from,
     )
@@ -173,7 +181,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -
         ),
         extra={"labels": model.labels},
     )
-    return save_with_curve(model, out, card, history, f"{preset}-seed{seed}")
+    return save_with_curve(model, out, card, history, f"{preset}-seed{seed}" + ("-twin" if twin else ""))
 
 
 def main(argv=None) -> int:
