@@ -88,6 +88,8 @@ def test_calibrate_lowers_the_held_out_nll_and_checks_its_input(classifier):
     temperature = classifier.calibrate(TEXTS, ["positive" if y else "negative" for y in LABELS])
     assert classifier.temperature == temperature != 1.0
     assert nll() < before
+    classifier.temperature = 3.0  # Calibrating again starts from the plain logits, not the current ones.
+    assert classifier.calibrate(TEXTS, LABELS) == pytest.approx(temperature, rel=0.02)
     with pytest.raises(InputError, match="labels"):
         classifier.calibrate(TEXTS, LABELS[:2])
     with pytest.raises(InputError, match="at least one"):

@@ -191,8 +191,7 @@ class TextClassifier(Task):
             return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
         ids, owners, sizes = self.preprocessor.chunks(texts)
         logits = super().predict(ids, batch_size=batch_size, verbose=0, **kwargs)
-        count = int(owners.max()) + 1 if len(owners) else 0
-        return chunk_probabilities(logits, owners, sizes, count).astype(np.float32)
+        return chunk_probabilities(logits, owners, sizes, _text_count(owners)).astype(np.float32)
 
     def calibrate(self, texts, labels, *, batch_size: int = 64) -> float:
         """Fit and set the temperature that makes `predict` calibrated on these held-out texts.
@@ -216,11 +215,11 @@ class TextClassifier(Task):
         if self.preprocessor is None:
             raise InputError("calibrate needs a model with a preprocessor (raw strings in).")
         ids, owners, sizes = self.preprocessor.chunks(texts)
-        labels = self.encode_labels(labels, int(owners.max()) + 1 if len(owners) else 0)
+        labels = self.encode_labels(labels, _text_count(owners))
         if not len(labels):
             raise InputError("calibrate needs at least one labelled text.")
-        self.temperature = 1.0
-        logits = super().predict(ids, batch_size=batch_size, verbose=0)
+        # The model's logits are already divided by the current temperature: undo it.
+        logits = super().predict(ids, batch_size=batch_size, verbose=0) * self.temperature
         self.temperature = fit_temperature(logits, owners, sizes, labels)
         return self.temperature
 
@@ -257,3 +256,8 @@ class TextClassifier(Task):
         if self.temperature != 1.0:  # Uncalibrated configs stay as they were.
             config["temperature"] = self.temperature
         return config
+
+
+def _text_count(owners: np.ndarray) -> int:
+    """How many texts the chunks belong to (`owners` from the preprocessor's `chunks`)."""
+    return int(owners.max()) + 1 if len(owners) else 0
