@@ -4,9 +4,8 @@ Keras' generic loop calls the cell once per step, so every step multiplies its
 input by the kernel and TensorFlow differentiates the loop step by step. Here:
 
 - every matmul is split per gate: [B, U] x [U, U] blocks instead of one
-  [B, U] x [U, 4U], which TensorFlow runs side by side on the cores with the
-  weights in cache (a recurrent step measured about twice the GFLOP/s of
-  the wide matmul here);
+  [B, U] x [U, 4U], which TensorFlow runs side by side on the cores (a
+  recurrent step measured about 1.5x the GFLOP/s of the wide matmul here);
 - in training, the input projection of all steps is computed before the loop
   (one [T*B, D] x [D, U] matmul per gate); at inference each step's projection
   runs inside the loop, where TensorFlow's executor runs it ahead of the
@@ -164,7 +163,7 @@ class StepProjection:
 
     `gates(t)` is `[x[t] @ kernel_j + bias_j for each gate j]`, the kernel split
     into `parts` column blocks: several small matmuls run side by side on the
-    cores and their weights stay in cache (measured faster than one wide matmul).
+    cores (measured faster than one wide matmul).
 
     Args:
         x: Time-major inputs [T, B, D] (float32).
