@@ -117,6 +117,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     preset_epochs = config.pop("epochs", 12)
     on_validation = config.pop("train_on_validation", False) and not twin
     epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
+    run_name = f"{preset}-seed{seed}" + ("-twin" if twin else "")
     tr, va, te = (datasets.load("rt-snippets", s) for s in ("train", "validation", "test"))
     train_x, train_y = tr.x, tr.y
     if on_validation:
@@ -130,7 +131,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     lm_history = pretrain_language_model(model, train_x, epochs=lm_epochs) if lm_epochs else {}
     history, seconds = fit_resumable(
         model, (train_x, train_y), validation=None if on_validation else (va.x, va.y),
-        run_name=f"{preset}-seed{seed}" + ("-twin" if twin else ""), epochs=epochs,
+        run_name=run_name, epochs=epochs,
         monitor="val_accuracy", patience=3, fit_kwargs={"batch_size": batch_size, "seed": seed},
         average_from_epoch=average_from,
     )
@@ -181,7 +182,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
         ),
         extra={"labels": model.labels},
     )
-    return save_with_curve(model, out, card, history, f"{preset}-seed{seed}" + ("-twin" if twin else ""))
+    return save_with_curve(model, out, card, history, run_name)
 
 
 def main(argv=None) -> int:

@@ -10,6 +10,9 @@ their class: the test accuracy does not move.
 
 Run (after `python -m seqzoo.recipes.sentiment --preset sentiment-lstm --out DIR`):
     python -m seqzoo.recipes.sentiment_calibration --preset sentiment-lstm --out DIR
+
+Like the training recipe, it rewrites the preset without its golden outputs;
+record them again with `python -m seqzoo.export.golden --write NAME`.
 """
 from __future__ import annotations
 
