@@ -108,21 +108,36 @@ def cmd_finetune(args) -> int:
 
     model = seqzoo.load(args.name)
     data = datasets.from_csv(args.data, text_column=args.text_column, label_column=args.label_column)
+    if args.calibration_data and model.task_name != "text_classification":
+        raise SeqzooError("--calibration-data calibrates a text classifier's probabilities; "
+                          f"{args.name!r} is a {model.task_name} model.")
     if model.task_name == "char_lm":
         model.fit(data.x, epochs=args.epochs, batch_size=args.batch_size)
     elif model.task_name == "text_classification":
         if data.y is None:
             raise SeqzooError("Fine-tuning a classifier needs --label-column.")
-        names = data.meta.get("label_names") or [str(v) for v in range(int(data.y.max()) + 1)]
+        names = _label_names(data)
         if not set(names) <= set(model.labels):
             print(f"new labels {names}: replacing the head (tokenizer and backbone stay pretrained)")
             model = model.with_new_head(labels=names)
         model.fit(data.x, [names[int(i)] for i in data.y], epochs=args.epochs, batch_size=args.batch_size)
+        if args.calibration_data:
+            held_out = datasets.from_csv(args.calibration_data, text_column=args.text_column,
+                                         label_column=args.label_column)
+            if held_out.y is None:
+                raise SeqzooError(f"{args.calibration_data}: calibration needs the label column too.")
+            temperature = model.calibrate(held_out.x, [_label_names(held_out)[int(i)] for i in held_out.y])
+            print(f"calibrated on {len(held_out.x)} held-out texts: temperature {temperature:.3f}")
     else:
         raise SeqzooError(f"`finetune` takes text; for {args.name!r} use the Python API.")
     model.save_preset(args.out)
     print(f"saved {args.out}; load it with seqzoo.load({str(args.out)!r})")
     return 0
+
+
+def _label_names(data) -> list[str]:
+    """A CSV's label names, in the order of its label indices."""
+    return data.meta.get("label_names") or [str(v) for v in range(int(data.y.max()) + 1)]
 
 
 def cmd_train(args) -> int:
@@ -207,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-column", default=None)
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--calibration-data", default=None,
+                   help="a CSV of held-out labelled texts (same columns): fit the classifier's temperature on it")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_finetune)
 
