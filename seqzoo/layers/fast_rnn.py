@@ -251,10 +251,9 @@ def _loop(step, steps, state, outputs):
     return state, [a.stack() for a in arrays]
 
 
-def _previous(h0, hs):
-    """The state entering each step: [h0, h_0, ..., h_{T-2}], flattened to [T*B, U]."""
-    prev = tf.concat([h0[None], hs[:-1]], axis=0)
-    return tf.reshape(prev, [-1, tf.shape(prev)[-1]])
+def _previous(first, values):
+    """The state entering each step: [first, values[0], ..., values[T-2]], [T, B, U]."""
+    return tf.concat([first[None], values[:-1]], axis=0)
 
 
 def _flat(a):
@@ -328,7 +327,7 @@ def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
 def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
     steps = tf.shape(projected[0])[0]
     c_last, hs, cs, i_s, f_s, g_s, o_s = _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=True)
-    c_prev = tf.concat([c0[None], cs[:-1]], axis=0)
+    c_prev = _previous(c0, cs)
 
     def grad(d_hs, d_c_last):
         d_hs = _none_to_zeros(d_hs, hs)
@@ -352,7 +351,7 @@ def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
             return (dh_prev, dc_new * f_s[t] + dc_skip), tuple(a.write(t, v) for a, v in zip(arrays, dz))
 
         (dh0, dc0), dzs = _loop(back, steps, (tf.zeros_like(h0), _none_to_zeros(d_c_last, c0)), (h0,) * 4)
-        return (*dzs, dh0, dc0, _kernel_gradient(_previous(h0, hs), dzs))
+        return (*dzs, dh0, dc0, _kernel_gradient(_flat(_previous(h0, hs)), dzs))
 
     return (hs, c_last), grad
 
@@ -393,7 +392,7 @@ def _gru_forward(projected, h0, recurrent_kernel, candidate_bias, mask, keep):
 def _gru_recurrence(projected, h0, recurrent_kernel, candidate_bias, mask):
     steps = tf.shape(projected[0])[0]
     hs, z_s, r_s, n_s, rn_s = _gru_forward(projected, h0, recurrent_kernel, candidate_bias, mask, keep=True)
-    h_prev = tf.concat([h0[None], hs[:-1]], axis=0)
+    h_prev = _previous(h0, hs)
 
     def grad(d_hs):
         d_hs = _none_to_zeros(d_hs, hs)
@@ -480,7 +479,7 @@ def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
             return tf.matmul(d_pre, transposed) + dh_skip, (arrays[0].write(t, d_pre),)
 
         dh0, (d_pre,) = _loop(back, steps, tf.zeros_like(h0), (h0,))
-        d_recurrent = tf.matmul(_previous(h0, hs), _flat(d_pre), transpose_a=True)
+        d_recurrent = _kernel_gradient(_flat(_previous(h0, hs)), [d_pre])
         return d_pre, dh0, d_recurrent
 
     return hs, grad
