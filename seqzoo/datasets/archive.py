@@ -19,8 +19,8 @@ from typing import Iterable
 from seqzoo.datasets.sources import Source
 from seqzoo.errors import DatasetError
 
-# Far above the largest member we use (3.1 MB); stops a decompression bomb.
-MAX_MEMBER_BYTES = 64 * 1024 * 1024
+# Above the largest member we use (GloVe's 80 MB .npy); stops a decompression bomb.
+MAX_MEMBER_BYTES = 128 * 1024 * 1024
 
 
 def cache_names(source: Source, present: Iterable[str]) -> list[str]:
