@@ -18,6 +18,7 @@ import numpy as np
 
 from seqzoo.datasets import splits
 from seqzoo.datasets.split import Split
+from seqzoo.datasets.ssa import parse_ssa_names
 from seqzoo.errors import DatasetError
 
 RT_FILE = "rotten_tomatoes_corpus_full.csv.bz2"
@@ -202,4 +203,5 @@ PARSERS: dict[str, Callable[[dict[str, bytes]], Parsed]] = {
     "rt-snippets": parse_rt_snippets,
     "seattle-weather": parse_seattle_weather,
     "stocks": parse_stocks,
+    "names-us-ssa": parse_ssa_names,  # Parquet: needs pyarrow, imported only when parsed.
 }
