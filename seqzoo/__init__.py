@@ -5,16 +5,24 @@ Example:
 >>> seqzoo.list_models("*lstm*")
 >>> seqzoo.load("names-lstm").predict_next("Joh")
 """
-from seqzoo.card import ModelCard
-from seqzoo.errors import (
+import os as _os
+
+# TensorFlow's C++ start-up notices (oneDNN, "Could not find cuda drivers", cuInit) are
+# noise for a user who wants an answer. The level must be set before TensorFlow's first
+# import; a value the user set wins. Set TF_CPP_MIN_LOG_LEVEL=0 to see the logs again.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+_os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+from seqzoo.card import ModelCard  # noqa: E402
+from seqzoo.errors import (  # noqa: E402
     DatasetError,
     InputError,
     PresetError,
     SeqzooError,
     UnknownModelError,
 )
-from seqzoo.loading import build, load
-from seqzoo.registry import info, list_models, register
+from seqzoo.loading import build, load  # noqa: E402
+from seqzoo.registry import info, list_models, register  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -30,6 +38,10 @@ def __getattr__(name: str):
     # TensorFlow loads only when a model is needed, so `seqzoo list` stays fast.
     import importlib
 
+    from seqzoo._quiet import import_tensorflow
+
+    if name in _LAZY_MODULES or name == "train" or name in _LAZY_CLASSES:
+        import_tensorflow()
     if name in _LAZY_MODULES:
         return importlib.import_module(f"seqzoo.{name}")
     if name == "train":

@@ -31,6 +31,9 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
     >>> lm.predict_next("Joh")[0][0]
     'n'
     """
+    from seqzoo._quiet import import_tensorflow
+
+    import_tensorflow()
     from seqzoo.presets import load_preset
 
     path = Path(name_or_path)
@@ -77,6 +80,9 @@ def build(architecture: str, task: str, **hparams):
     >>> lm = seqzoo.build("gru", "char_lm", hidden_size=64, num_layers=2, texts=names)
     >>> lm.fit(names, epochs=3)
     """
+    from seqzoo._quiet import import_tensorflow
+
+    import_tensorflow()
     from seqzoo.models import task_classes
 
     classes = task_classes()
