@@ -46,14 +46,15 @@ def replace_directory(tmp_dir: Path, final_dir: Path) -> None:
         final_dir: Where it should end up.
     """
     tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
-    if final_dir.exists() and _exchange(tmp_dir, final_dir):
-        shutil.rmtree(tmp_dir, ignore_errors=True)  # It now holds the old content.
+    present = final_dir.exists() or final_dir.is_symlink()
+    if present and _exchange(tmp_dir, final_dir):
+        remove_path(tmp_dir)  # It now holds the old content.
         return
     old = None
-    if final_dir.exists():
+    if present:
         old = final_dir.with_name(f".{final_dir.name}.old-{os.getpid()}")
-        if old.exists():
-            shutil.rmtree(old)
+        if old.exists() or old.is_symlink():
+            remove_path(old)
         os.replace(final_dir, old)
     try:
         os.replace(tmp_dir, final_dir)
@@ -62,7 +63,23 @@ def replace_directory(tmp_dir: Path, final_dir: Path) -> None:
             os.replace(old, final_dir)
         raise
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        remove_path(old)
+
+
+def remove_path(path: Path) -> None:
+    """Remove a folder tree, a file or a link (never following a link), ignoring errors.
+
+    Example:
+    >>> remove_path(Path("/tmp/old-preset"))
+    """
+    path = Path(path)
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    try:
+        path.unlink()
+    except OSError:
+        pass
 
 
 _RENAME_EXCHANGE = 2  # From <linux/fs.h>.

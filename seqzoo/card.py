@@ -6,9 +6,19 @@ import json
 from pathlib import Path
 from typing import Any
 
+from seqzoo._safe_files import load_json, read_plain_file
 from seqzoo.errors import PresetError
 
 CARD_FILE = "card.json"
+MAX_CARD_BYTES = 16 << 20  # The zoo's cards are under 20 kB.
+
+# The type of every field, checked on read so that `seqzoo info` and `list` never meet a surprise.
+_FIELD_TYPES = {
+    "name": str, "task": str, "architecture": str, "num_params": int, "metrics": dict,
+    "dataset": str, "description": str, "files": dict, "recipe": dict,
+    "headline_metric": (str, type(None)), "limitations": str, "extra": dict,
+}
+_METRIC_TYPES = {"value": (int, float), "split": str, "unit": str, "description": str, "baseline": bool}
 
 
 @dataclasses.dataclass
@@ -59,10 +69,12 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "card") -> "ModelCard":
+        """A card from its dict, with every field's type checked (`PresetError` otherwise)."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise PresetError(f"{source}: unknown card fields {sorted(unknown)}.")
+            raise PresetError(f"{source}: unknown card fields {sorted(unknown)[:5]}.")
+        _check_types(data, source)
         try:
             return cls(**data)
         except TypeError as error:
@@ -70,14 +82,17 @@ class ModelCard:
 
     @classmethod
     def read(cls, preset_dir: str | Path) -> "ModelCard":
-        """Read `card.json` from a preset directory."""
+        """Read `card.json` from a preset directory.
+
+        A card that is a symbolic link, a FIFO or a device is refused before
+        anything is read from it; so is JSON nested too deeply or a field of
+        the wrong type.
+        """
         path = Path(preset_dir) / CARD_FILE
-        if not path.is_file():
+        if not path.is_symlink() and not path.exists():
             raise PresetError(f"{path} is missing: a preset directory needs a {CARD_FILE}.")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise PresetError(f"{path} is not valid JSON ({error}); the preset is corrupt.") from None
+        data = load_json(read_plain_file(path, error=PresetError, max_bytes=MAX_CARD_BYTES),
+                         source=str(path), error=PresetError)
         if not isinstance(data, dict):
             raise PresetError(f"{path} must hold a JSON object.")
         return cls.from_dict(data, source=str(path))
@@ -101,6 +116,37 @@ class ModelCard:
             lines.append(f"  limitations: {self.limitations}")
         lines.append(f"  files: {', '.join(sorted(self.files)) or '-'}")
         return "\n".join(lines)
+
+
+def _check_types(data: dict[str, Any], source: str) -> None:
+    for key, value in data.items():
+        expected = _FIELD_TYPES[key]
+        if not isinstance(value, expected) or isinstance(value, bool) and expected is int:
+            raise PresetError(f"{source}: the card field {key!r} must be {_type_name(expected)}, "
+                              f"not {type(value).__name__}.")
+    if data.get("num_params", 0) < 0:
+        raise PresetError(f"{source}: the card field 'num_params' is negative.")
+    for path, digest in data.get("files", {}).items():
+        if not isinstance(path, str) or not isinstance(digest, str):
+            raise PresetError(f"{source}: 'files' must map file names to sha256 strings.")
+    for key, record in data.get("metrics", {}).items():
+        if not isinstance(record, dict):
+            raise PresetError(f"{source}: metric {str(key)[:40]!r} must be an object, not {type(record).__name__}.")
+        for field, expected in _METRIC_TYPES.items():
+            value = record.get(field)
+            wrong = not isinstance(value, expected) or (isinstance(value, bool) and expected != bool)
+            if field in record and wrong:
+                raise PresetError(f"{source}: metric {str(key)[:40]!r} field {field!r} must be "
+                                  f"{_type_name(expected)}, not {type(value).__name__}.")
+    if not isinstance(data.get("recipe", {}).get("command", ""), str | None):
+        raise PresetError(f"{source}: the recipe's 'command' must be a string.")
+
+
+def _type_name(expected) -> str:
+    names = {str: "a string", int: "an integer", dict: "an object", bool: "true or false",
+             type(None): "null", float: "a number"}
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    return " or ".join(names[k] for k in kinds)
 
 
 def _format(value) -> str:

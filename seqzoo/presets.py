@@ -1,19 +1,22 @@
 """Preset directories: config + weights + tokenizer assets + card, hash-checked."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import keras
 
-from seqzoo._atomic import replace_directory, write_bytes_atomic
+from seqzoo._atomic import remove_path, replace_directory, write_bytes_atomic
+from seqzoo._safe_files import load_json, open_plain_file
 from seqzoo.card import CARD_FILE, ModelCard
-from seqzoo.config_safety import check_config
-from seqzoo.errors import PresetError, SeqzooError
+from seqzoo.config_safety import check_config, check_sizes
+from seqzoo.errors import InputError, PresetError, SeqzooError
 from seqzoo.layers.tokenizer import Tokenizer
 from seqzoo.models import task_classes
 from seqzoo.weights_safety import check_weights_file
@@ -72,36 +75,147 @@ def _strip_vocabularies(config):
 
 
 def save_preset(model, directory, *, card: ModelCard | None = None,
-                extra_files: dict[str, Path] | None = None) -> None:
-    """Write `model` as a preset directory, atomically. See `Task.save_preset`."""
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}.tmp-"))
-    try:
-        config = _strip_vocabularies(keras.saving.serialize_keras_object(model))
-        config.pop("compile_config", None)  # Tasks compile with their defaults on load.
-        (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
-        _save_weights_without_optimizer(model, tmp / WEIGHTS_FILE)
-        for tokenizer in _tokenizers(model):
-            asset_dir = tmp / ASSETS_DIR / tokenizer.name
-            asset_dir.mkdir(parents=True)
-            tokenizer.save_assets(str(asset_dir))
-        card = card or _default_card(model, directory.name)
-        for relative, source in (extra_files or {}).items():  # Plots, golden outputs.
-            (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / relative).write_bytes(Path(source).read_bytes())
-        card.files = {
-            p.relative_to(tmp).as_posix(): sha256_file(p)
-            for p in sorted(tmp.rglob("*")) if p.is_file() and p.name != CARD_FILE
-        }
-        card.num_params = int(model.count_params())
-        (tmp / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
-        replace_directory(tmp, directory)
-    except BaseException:
-        import shutil
+                extra_files: dict[str, Path] | None = None, overwrite: bool = False) -> None:
+    """Write `model` as a preset directory, atomically. See `Task.save_preset`.
 
-        shutil.rmtree(tmp, ignore_errors=True)
+    Only an existing seqzoo preset (a valid card, and no file the card does
+    not list) is replaced; any other file or non-empty folder at `directory`
+    is refused unless `overwrite=True`. Temporary folders left by killed
+    saves beside `directory` are removed.
+    """
+    from seqzoo.validation import check_bool
+
+    overwrite = check_bool("overwrite", overwrite)
+    if not isinstance(directory, str | os.PathLike) or not str(directory):
+        raise InputError(f"directory must be a path; got {directory!r}.")
+    directory = Path(directory).expanduser()
+    extras = _checked_extra_files(extra_files)
+    if not overwrite:
+        _refuse_to_clobber(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(directory)
+    tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}{_TMP_MARK}"))
+    try:
+        with _held(tmp):
+            config = _strip_vocabularies(keras.saving.serialize_keras_object(model))
+            config.pop("compile_config", None)  # Tasks compile with their defaults on load.
+            (tmp / CONFIG_FILE).write_text(json.dumps(config, indent=1, sort_keys=True), encoding="utf-8")
+            _save_weights_without_optimizer(model, tmp / WEIGHTS_FILE)
+            for tokenizer in _tokenizers(model):
+                asset_dir = tmp / ASSETS_DIR / tokenizer.name
+                asset_dir.mkdir(parents=True)
+                tokenizer.save_assets(str(asset_dir))
+            card = card or _default_card(model, directory.name)
+            for relative, source in extras.items():  # Plots, golden outputs.
+                (tmp / relative).parent.mkdir(parents=True, exist_ok=True)
+                (tmp / relative).write_bytes(source.read_bytes())
+            card.files = {
+                p.relative_to(tmp).as_posix(): sha256_file(p)
+                for p in sorted(tmp.rglob("*")) if p.is_file() and p.name != CARD_FILE
+            }
+            card.num_params = int(model.count_params())
+            (tmp / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
+            replace_directory(tmp, directory)
+    except BaseException:
+        remove_path(tmp)
         raise
+
+
+_TMP_MARK = ".tmp-"
+_STALE_AFTER_S = 60.0  # A temporary folder this old and unlocked belongs to a killed save.
+
+
+def _checked_extra_files(extra_files) -> dict[str, Path]:
+    """`extra_files` with every name a plain relative path inside the preset, and every source a file."""
+    if extra_files is None:
+        return {}
+    if not isinstance(extra_files, dict):
+        raise InputError(f"extra_files must be a dict of relative name -> file; got {type(extra_files).__name__}.")
+    checked = {}
+    for relative, source in extra_files.items():
+        parts = Path(relative).parts if isinstance(relative, str) else ()
+        if (not parts or Path(relative).is_absolute() or ".." in parts or "\\" in relative
+                or "\x00" in relative or ":" in parts[0]):
+            raise InputError(f"extra_files name {relative!r} must be a relative path inside the preset "
+                             "(no '..', no absolute path).")
+        if relative in (CARD_FILE, CONFIG_FILE, WEIGHTS_FILE) or parts[0] == ASSETS_DIR:
+            raise InputError(f"extra_files name {relative!r} would replace a file the preset writes itself.")
+        if not isinstance(source, str | os.PathLike) or not Path(source).is_file():
+            raise InputError(f"extra_files[{relative!r}] = {source!r} is not a readable file.")
+        checked[Path(relative).as_posix()] = Path(source)
+    return checked
+
+
+def _refuse_to_clobber(directory: Path) -> None:
+    """Raise `SeqzooError` if `directory` holds anything but a seqzoo preset."""
+    if not directory.exists() and not directory.is_symlink():
+        return
+    hint = "Choose another path, or pass overwrite=True (CLI: --overwrite) to replace it."
+    if directory.is_symlink() or not directory.is_dir():
+        raise SeqzooError(f"{directory} exists and is not a preset directory. {hint}")
+    if not any(directory.iterdir()):
+        return
+    try:
+        card = ModelCard.read(directory)
+        present = _preset_files(directory)
+    except PresetError:
+        raise SeqzooError(f"{directory} is a non-empty folder and not a seqzoo preset; "
+                          f"saving would delete its contents. {hint}") from None
+    unlisted = sorted(present - set(card.files))
+    if unlisted:
+        raise SeqzooError(f"{directory} is a preset that also holds files its card does not list "
+                          f"({', '.join(unlisted[:3])}{', ...' if len(unlisted) > 3 else ''}); "
+                          f"saving would delete them. {hint}")
+
+
+@contextlib.contextmanager
+def _held(tmp: Path):
+    """Hold an exclusive lock on the temporary folder while the save runs (released if killed)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (Windows: age alone decides)
+        yield
+        return
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_temporaries(directory: Path, *, limit: int = 100) -> None:
+    """Remove the temporary folders of killed saves of `directory` (at most `limit` per call)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover
+        fcntl = None
+    candidates = [p for p in directory.parent.glob(f".{glob_escape(directory.name)}{_TMP_MARK}*")
+                  if p.is_dir() and not p.is_symlink()][:limit]
+    candidates += [p for p in directory.parent.glob(f".{glob_escape(directory.name)}.old-*")
+                   if p.is_dir() and not p.is_symlink()][:limit]
+    for path in candidates:
+        try:
+            if time.time() - path.lstat().st_mtime < _STALE_AFTER_S:
+                continue  # Perhaps a save that has only just started.
+            if fcntl is not None:
+                fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    continue  # A save in progress holds it.
+                finally:
+                    os.close(fd)
+            remove_path(path)
+        except OSError:
+            continue
+
+
+def glob_escape(name: str) -> str:
+    """`name` with glob's special characters escaped."""
+    import glob
+
+    return glob.escape(name)
 
 
 def _save_weights_without_optimizer(model, path: Path) -> None:
@@ -160,8 +274,19 @@ def _inside(preset_dir: Path, relative: str, *, what: str) -> Path:
     return path
 
 
-def verify_files(preset_dir: Path, card: ModelCard) -> None:
-    """Check every file against the card's sha256 before anything is parsed."""
+def verify_files(preset_dir: Path, card: ModelCard, *, copy_to: Path | None = None) -> None:
+    """Check every file against the card's sha256 before anything is parsed.
+
+    Each file is opened once (never through a symbolic link, never a FIFO or
+    device) and hashed as it is read. With `copy_to`, the very bytes that were
+    hashed are written there too, so a caller that parses the copy parses
+    exactly what was checked, whatever happens to `preset_dir` meanwhile.
+
+    Args:
+        preset_dir: The preset directory.
+        card: Its card (`ModelCard.read(preset_dir)`).
+        copy_to: A private folder to copy the checked files into, or None.
+    """
     if not card.files or not isinstance(card.files, dict):
         raise PresetError(f"{preset_dir}/{CARD_FILE} lists no files; the preset is incomplete.")
     if (preset_dir / CARD_FILE).is_symlink():
@@ -175,16 +300,35 @@ def verify_files(preset_dir: Path, card: ModelCard) -> None:
         )
     for relative, expected in card.files.items():
         path = preset_dir / relative
-        if not path.is_file():
+        if not path.is_file() or path.is_symlink():
             raise PresetError(f"{path} is missing; the preset is incomplete.")
-        if os.path.getsize(path) == 0:
+        target = None if copy_to is None else Path(copy_to) / relative
+        size, digest = _hash_and_copy(path, target)
+        if size == 0:
             raise PresetError(f"{path} is empty; the preset is corrupt.")
-        if sha256_file(path) != expected:
+        if digest != expected:
             raise PresetError(
                 f"{path} does not match the sha256 in {CARD_FILE}: the file is corrupt, "
                 "truncated or was altered. Re-download or re-save the preset, or, if you "
                 "edited it on purpose, re-sign it with `seqzoo.presets.rehash(directory)`."
             )
+
+
+def _hash_and_copy(path: Path, target: Path | None) -> tuple[int, str]:
+    """Read `path` once: its size and sha256, and (with `target`) a copy of exactly those bytes."""
+    digest, size = hashlib.sha256(), 0
+    fd = open_plain_file(path, error=PresetError)
+    with os.fdopen(fd, "rb") as source, contextlib.ExitStack() as stack:
+        sink = None
+        if target is not None:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            sink = stack.enter_context(open(target, "xb"))
+        for block in iter(lambda: source.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+            if sink is not None:
+                sink.write(block)
+    return size, digest.hexdigest()
 
 
 def rehash(preset_dir: str | Path) -> ModelCard:
@@ -210,6 +354,10 @@ def rehash(preset_dir: str | Path) -> ModelCard:
 def load_preset(preset_dir, *, weights: bool = True):
     """Read a preset directory into a task model, checking it first.
 
+    The files are hashed while they are copied into a private temporary
+    folder, and the model is built from that copy: what is parsed is exactly
+    what was checked (no time-of-check to time-of-use gap).
+
     Args:
         preset_dir: The directory written by `save_preset`.
         weights: Load the trained weights; False keeps the architecture and
@@ -217,14 +365,26 @@ def load_preset(preset_dir, *, weights: bool = True):
     """
     preset_dir = Path(preset_dir)
     card = ModelCard.read(preset_dir)
-    verify_files(preset_dir, card)
+    with tempfile.TemporaryDirectory(prefix="seqzoo-preset-") as private:
+        private = Path(private)
+        verify_files(preset_dir, card, copy_to=private)
+        try:
+            model = _build_from(private, weights=weights)
+        except SeqzooError as error:  # Name the user's files, not the private copy.
+            raise type(error)(str(error).replace(str(private), str(preset_dir))) from None
+    model.card = card
+    return model
+
+
+def _build_from(preset_dir: Path, *, weights: bool):
+    """The model of a verified private copy of a preset."""
     config_path = preset_dir / CONFIG_FILE
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise PresetError(f"{config_path} is not a readable JSON config: {error}") from None
+    if not config_path.is_file():
+        raise PresetError(f"{config_path} is missing; the preset is incomplete.")
+    config = load_json(config_path.read_bytes(), source=str(config_path), error=PresetError)
     tasks = tuple(task_classes().values())  # Registers seqzoo's classes for the check below.
     check_config(config, source=str(config_path))
+    check_sizes(config, source=str(config_path))
     from keras.src.saving import serialization_lib
 
     safe_before = serialization_lib.in_safe_mode()
@@ -269,7 +429,6 @@ def load_preset(preset_dir, *, weights: bool = True):
             model.load_weights(weights_path)
         except Exception as error:
             raise PresetError(f"{weights_path} cannot be loaded: {_short(error)}") from None
-    model.card = card
     return model
 
 
