@@ -31,9 +31,70 @@ def format_size(size: int | None) -> str:
     return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
 
 
+LOWER_IS_BETTER = ("nll", "mae", "mse", "loss", "error", "perplexity")
+
+
+def lower_is_better(metric_key: str) -> bool:
+    """Whether a smaller value of metric `metric_key` is the better one.
+
+    Example:
+    >>> lower_is_better("test_nll"), lower_is_better("test_accuracy")
+    (True, False)
+    """
+    return any(word in metric_key for word in LOWER_IS_BETTER)
+
+
+def architecture_label(card) -> str:
+    """The architecture as shown in tables: "bilstm" for a bidirectional LSTM.
+
+    Example:
+    >>> architecture_label(seqzoo.info("sentiment-bilstm"))  # doctest: +SKIP
+    'bilstm'
+    """
+    bidirectional = card.recipe.get("hparams", {}).get("bidirectional") if card.recipe else False
+    return f"bi{card.architecture}" if bidirectional else card.architecture
+
+
+def headline_baselines(card) -> list[tuple[str, float]]:
+    """(short name, value) of each baseline measured for the headline metric.
+
+    A baseline belongs to the headline when its key is "<short name>_<headline key>"
+    ("bow_test_accuracy" -> ("bow", 0.77)).
+
+    Example:
+    >>> headline_baselines(seqzoo.info("names-lstm"))  # doctest: +SKIP
+    [('bigram', 2.27)]
+    """
+    key = card.headline_metric
+    if not key:
+        return []
+    return [(name[: -len(key) - 1], float(m["value"])) for name, m in sorted(card.metrics.items())
+            if m.get("baseline") and name.endswith("_" + key)]
+
+
+def beaten_by_baseline(card) -> str | None:
+    """The short name of a baseline that scores better than the model, else None.
+
+    Example:
+    >>> beaten_by_baseline(seqzoo.info("names-lstm")) is None  # doctest: +SKIP
+    True
+    """
+    headline = card.headline
+    if not headline:
+        return None
+    lower = lower_is_better(card.headline_metric)
+    for name, value in headline_baselines(card):
+        if (value < headline["value"]) if lower else (value > headline["value"]):
+            return name
+    return None
+
+
 def markdown_table(names: list[str] | None = None, *, link: Callable[[str], str] | None = None,
                    file_size: bool = False) -> str:
     """One row per model: name, task, architecture, parameters, headline metric, dataset.
+
+    The baseline cell lists the baselines of the headline metric, one per line
+    ("bow 0.7665"); a model that scores worse than one of them is flagged.
 
     Args:
         names: Models to show; all of `list_models()` by default.
@@ -54,11 +115,14 @@ def markdown_table(names: list[str] | None = None, *, link: Callable[[str], str]
         headline = card.headline
         figure = (f"{card.headline_metric} {headline['value']:.4g} {headline.get('unit', '')}".rstrip()
                   + f" ({headline['split']})") if headline else "-"
-        baselines = [f"{k} {m['value']:.4g}" for k, m in card.metrics.items() if m.get("baseline")]
+        beaten = beaten_by_baseline(card)
+        if beaten:
+            figure += f" **below the {beaten} baseline**"
+        baselines = [f"{short} {value:.4g}" for short, value in headline_baselines(card)]
         label = f"[`{name}`]({link(name)})" if link else f"`{name}`"
         size = f" {format_size(preset_size(name))} |" if file_size else ""
-        rows.append(f"| {label} | {card.task} | {card.architecture} | {card.num_params:,} |{size} {figure} | "
-                    f"{'; '.join(baselines) or '-'} | {card.dataset} |")
+        rows.append(f"| {label} | {card.task} | {architecture_label(card)} | {card.num_params:,} |{size} "
+                    f"{figure} | {'<br>'.join(baselines) or '-'} | {card.dataset} |")
     return "\n".join(rows)
 
 

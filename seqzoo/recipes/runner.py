@@ -16,7 +16,6 @@ import keras
 from seqzoo._atomic import write_bytes_atomic
 from seqzoo.errors import SeqzooError
 
-RUNS_DIR = Path(os.environ.get("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")) / "runs"
 
 
 @dataclasses.dataclass
@@ -24,14 +23,15 @@ class Session:
     """How `seqzoo.train` runs the recipes: where runs live, the strategy, what to report.
 
     Attributes:
-        runs_dir: Parent of the run directories (checkpoints, CSV log, TensorBoard).
+        runs_dir: Parent of the run directories (checkpoints, CSV log, TensorBoard);
+            None: `$SEQZOO_HOME/runs`, read when a run starts.
         run_suffix: Added to run names, so that each worker of one machine keeps its own backup.
         verbose: Keras progress output; None picks bars on a terminal, one line per epoch otherwise.
         distribution: Recorded in the card: strategy, workers, replicas.
         model: The last model `fit_resumable` trained (for the weights checksum).
     """
 
-    runs_dir: Path = RUNS_DIR
+    runs_dir: Path | None = None
     run_suffix: str = ""
     verbose: int | None = None
     distribution: dict | None = None
@@ -59,7 +59,14 @@ def training_session(**settings):
 
 def run_dir(run_name: str) -> Path:
     """The directory of run `run_name`: backup, history.csv, tensorboard/, training_curve.png."""
-    return Path(_session.runs_dir) / f"{run_name}{_session.run_suffix}"
+    return runs_dir() / f"{run_name}{_session.run_suffix}"
+
+
+def runs_dir() -> Path:
+    """The parent of the run directories: the session's, else `$SEQZOO_HOME/runs`."""
+    from seqzoo.datasets.fetch import seqzoo_home
+
+    return Path(_session.runs_dir) if _session.runs_dir is not None else seqzoo_home() / "runs"
 
 
 class TrainingClock(keras.callbacks.Callback):
@@ -219,27 +226,11 @@ def versions() -> dict:
             "python": platform.python_version()}
 
 
-def plot_history(history: dict, path: Path, *, title: str) -> bool:
-    """Write the training curve as a PNG; False when matplotlib is not installed."""
-    try:
-        import matplotlib
+def plot_history(history: dict, path: Path, *, title: str, task: str = "") -> bool:
+    """Write the training curve as a PNG (see `seqzoo.recipes.curves`); False without matplotlib."""
+    from seqzoo.recipes.curves import plot_training_curve
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        return False
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    for key, values in history.items():
-        if "loss" in key or "accuracy" in key or "mae" in key:
-            axis.plot(range(1, len(values) + 1), values, label=key)
-    axis.set_xlabel("epoch")
-    axis.set_title(title)
-    axis.legend()
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
-    return True
+    return plot_training_curve(history, path, title=title, task=task)
 
 
 def metric(value: float, split: str, unit: str = "", description: str = "", baseline: bool = False) -> dict:
@@ -259,7 +250,7 @@ def display_path(path: Path) -> str:
 def save_with_curve(model, out: Path, card, history: dict, run_name: str):
     """Write the preset with its card and, when matplotlib is there, its training curve."""
     plot = run_dir(run_name) / "training_curve.png"
-    extra = {"training_curve.png": plot} if plot_history(history, plot, title=card.name) else {}
+    extra = {"training_curve.png": plot} if plot_history(history, plot, title=card.name, task=card.task) else {}
     model.save_preset(out, card=card, extra_files=extra)
     return card
 
