@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
 from seqzoo.errors import SeqzooError
 
+MAX_PEER_TIMEOUT_S = 7 * 24 * 3600
 DEMO_PROMPTS = {
     "char_lm": "Joh",
     "text_classification": ["This movie is absolutely fantastic!", "A dull, lifeless mess."],
@@ -59,12 +61,59 @@ def cmd_generate(args) -> int:
     model = seqzoo.load(args.name, inference_precision=args.precision)
     if model.task_name != "char_lm":
         raise SeqzooError(f"{args.name!r} is a {model.task_name} model; generation needs a char_lm.")
+    pieces = model.stream(args.prompt, max_length=args.length, temperature=args.temperature,
+                          top_k=args.top_k, top_p=args.top_p, seed=args.seed, chunk_size=GENERATE_CHUNK)
     print(args.prompt, end="", flush=True)
-    for piece in model.stream(args.prompt, max_length=args.length, temperature=args.temperature,
-                              top_k=args.top_k, top_p=args.top_p, seed=args.seed):
-        print(piece, end="", flush=True)
+    with _stop_on_interrupt() as stop:
+        for piece in pieces:
+            print(piece, end="", flush=True)
+            if stop.is_set():  # Ctrl-C: the chunk just written stays, then stop.
+                print(flush=True)
+                return 130
     print()
     return 0
+
+
+# Characters per compiled decoding call of `generate`: Ctrl-C stops at the end of one.
+GENERATE_CHUNK = 8
+INTERRUPT_GRACE_S = 1.0
+
+
+@contextlib.contextmanager
+def _stop_on_interrupt():
+    """Turn Ctrl-C (SIGINT) into a flag the loop checks between compiled chunks.
+
+    A chunk that takes longer than `INTERRUPT_GRACE_S` (the first call compiles) is not
+    waited for: the output so far is flushed and the process ends with status 130. A
+    second Ctrl-C ends it at once.
+    """
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def give_up():
+        with contextlib.suppress(Exception):
+            print(flush=True)
+            sys.stderr.flush()
+        os._exit(130)
+
+    def interrupted(signum, frame):
+        if stop.is_set():
+            give_up()
+        stop.set()
+        timer = threading.Timer(INTERRUPT_GRACE_S, give_up)
+        timer.daemon = True
+        timer.start()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # Signals reach only the main thread; nothing to install.
+        return
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def cmd_forecast(args) -> int:
@@ -175,6 +224,8 @@ def _precision_option(parser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from seqzoo.validation import float_flag, int_flag
+
     parser = argparse.ArgumentParser(prog="seqzoo", description="A zoo of pretrained recurrent models.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -190,25 +241,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="next characters (char LMs) or labels (classifiers)")
     p.add_argument("name")
     p.add_argument("texts", nargs="+")
-    p.add_argument("-k", type=int, default=5, help="answers per text (char LMs)")
+    p.add_argument("-k", type=int_flag(minimum=1), default=5, help="answers per text (char LMs)")
     _precision_option(p)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("generate", help="generate text with a char LM, streamed")
     p.add_argument("name")
     p.add_argument("--prompt", default="")
-    p.add_argument("--length", type=int, default=200)
-    p.add_argument("--temperature", type=float, default=1.0)
-    p.add_argument("--top-k", type=int)
-    p.add_argument("--top-p", type=float)
-    p.add_argument("--seed", type=int)
+    p.add_argument("--length", type=int_flag(minimum=0), default=200)
+    p.add_argument("--temperature", type=float_flag(minimum=0.0), default=1.0)
+    p.add_argument("--top-k", type=int_flag(minimum=1))
+    p.add_argument("--top-p", type=float_flag(minimum=0.0, maximum=1.0, exclusive_minimum=True))
+    p.add_argument("--seed", type=int_flag(minimum=0))
     _precision_option(p)
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("forecast", help="forecast the next steps after a CSV of past rows")
     p.add_argument("name")
     p.add_argument("--data", required=True, help="CSV with a date column and the model's feature columns")
-    p.add_argument("--horizon", type=int, default=1, help="steps to forecast")
+    p.add_argument("--horizon", type=int_flag(minimum=1), default=1, help="steps to forecast")
     _precision_option(p)
     p.set_defaults(func=cmd_forecast)
 
@@ -220,8 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True, help="a CSV file")
     p.add_argument("--text-column", default=None)
     p.add_argument("--label-column", default=None)
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--epochs", type=int_flag(minimum=1), default=3)
+    p.add_argument("--batch-size", type=int_flag(minimum=1), default=32)
     p.add_argument("--calibration-data", default=None,
                    help="a CSV of held-out labelled texts (same columns): fit the classifier's temperature on it")
     p.add_argument("--out", required=True)
@@ -230,13 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="retrain a zoo entry from its recipe, on one machine or several")
     p.add_argument("name")
     p.add_argument("--out", help="preset directory (default: $SEQZOO_HOME/trained/NAME)")
-    p.add_argument("--epochs", type=int, help="most epochs (default: the recipe's)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int_flag(minimum=1), help="most epochs (default: the recipe's)")
+    p.add_argument("--seed", type=int_flag(minimum=0), default=0)
     p.add_argument("--workers", help="HOST:PORT,HOST:PORT,... of every worker of a multi-worker job "
                                      "(default: TF_CONFIG, else one machine)")
-    p.add_argument("--worker-index", type=int, help="this worker's position in --workers, from 0")
-    p.add_argument("--peer-timeout", type=float, default=300.0,
-                   help="seconds to wait for another worker before failing (default: 300)")
+    p.add_argument("--worker-index", type=int_flag(minimum=0), help="this worker's position in --workers, from 0")
+    p.add_argument("--peer-timeout", type=float_flag(minimum=0.0, maximum=MAX_PEER_TIMEOUT_S, exclusive_minimum=True),
+                   default=300.0,
+                   help="seconds to wait for another worker before failing (default: 300, at most a week)")
     p.add_argument("--override", action="append", help=argparse.SUPPRESS)  # KEY=VALUE, for tests
     p.set_defaults(func=cmd_train)
 
@@ -263,6 +315,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """The reader of stdout went away (`seqzoo generate ... | head`): end quietly, as `cat` does.
+
+    Later writes (and the flush at exit) go to /dev/null, so Python prints no second error.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for a tool the closed pipe stopped.
 
 
 if __name__ == "__main__":

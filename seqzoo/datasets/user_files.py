@@ -31,8 +31,9 @@ def from_csv(path: PathLike, *, text_column: str | None = None,
         A Split with `x` the texts, `y` the labels or None.
 
     Raises:
-        InputError: The file is missing, empty or not UTF-8, or a column is
-            missing; messages give the line and the available columns.
+        InputError: The file is missing, empty or not UTF-8, a column is
+            missing, or two columns have the same name; messages give the line
+            and the available columns.
 
     Example:
     >>> s = from_csv("reviews.csv", label_column="label")  # doctest: +SKIP
@@ -47,6 +48,10 @@ def from_csv(path: PathLike, *, text_column: str | None = None,
         columns = reader.fieldnames
         if not columns:
             raise InputError(f"{path} is empty: expected a header row and at least one data row.")
+        repeated = sorted({name for name in columns if columns.count(name) > 1})
+        if repeated:  # csv.DictReader would silently keep the last column of each name.
+            raise InputError(f"{path}: the header names the column(s) {repeated} more than once; "
+                             "give every column its own name.")
         text_column = _column(path, columns, text_column or "text", "text_column")
         if label_column is not None:
             label_column = _column(path, columns, label_column, "label_column")

@@ -9,6 +9,7 @@ import argparse
 
 from seqzoo.export import FORMATS
 from seqzoo.export.errors import UnknownFormatError
+from seqzoo.validation import int_flag
 
 
 def add_export_command(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -34,9 +35,9 @@ def add_export_command(subparsers: argparse._SubParsersAction) -> argparse.Argum
     export.add_argument("--format", default="saved_model", help="saved_model (default) or tflite")
     export.add_argument("--out", required=True,
                         help="saved_model: the model's base directory; tflite: the .tflite file")
-    export.add_argument("--version", type=int, default=1, help="saved_model version subdirectory (default 1)")
+    export.add_argument("--version", type=int_flag(minimum=1), default=1, help="saved_model version subdirectory (default 1)")
     export.add_argument("--overwrite", action="store_true", help="replace an existing version or file")
-    export.add_argument("--top-k", type=int, default=5, help="answers of a char LM's predict_next signature")
+    export.add_argument("--top-k", type=int_flag(minimum=1), default=5, help="answers of a char LM's predict_next signature")
     export.set_defaults(func=run_export)
     return export
 

@@ -42,9 +42,13 @@ def run_recipe(name: str, *, out, epochs: int | None = None, seed: int = 0, over
     Example:
     >>> run_recipe("names-lstm", out="/tmp/names-lstm", epochs=2)
     """
+    from seqzoo.validation import check_int
+
     check_recipe(name)
+    # None means the recipe's schedule; 0 or a negative count is a mistake, not "the default".
+    epochs = check_int("epochs", epochs, minimum=1, allow_none=True)
     module, kwargs = RECIPES[name]
-    extra = {"epochs": epochs} if epochs else {}
+    extra = {"epochs": epochs} if epochs is not None else {}
     train = importlib.import_module(module).train
     if overrides:
         if "overrides" not in inspect.signature(train).parameters:

@@ -62,7 +62,9 @@ def default_output(name: str) -> Path:
     >>> default_output("names-lstm")
     PosixPath('/home/me/.cache/seqzoo/trained/names-lstm')
     """
-    return Path(os.environ.get("SEQZOO_HOME", Path.home() / ".cache" / "seqzoo")) / "trained" / name
+    from seqzoo.datasets.fetch import seqzoo_home
+
+    return seqzoo_home() / "trained" / name
 
 
 def train(name: str, *, out: str | Path | None = None, epochs: int | None = None, seed: int = 0,
@@ -100,7 +102,12 @@ def train(name: str, *, out: str | Path | None = None, epochs: int | None = None
     from seqzoo.recipes import check_recipe
     from seqzoo.recipes import runner
 
+    from seqzoo.validation import check_float, check_int
+
     check_recipe(name)
+    epochs = check_int("epochs", epochs, minimum=1, allow_none=True)  # None: the recipe's schedule.
+    seed = check_int("seed", seed, minimum=0)
+    peer_timeout_s = check_float("peer_timeout_s", peer_timeout_s, minimum=0.0, exclusive_minimum=True)
     cluster = resolve_cluster(workers, worker_index)
     shipped = _shipped_card(name)
     out = Path(out) if out else default_output(name)
