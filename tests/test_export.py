@@ -235,3 +235,22 @@ def test_tflite_exports_run_in_the_tflite_interpreter(tmp_path):
 def test_importing_the_export_package_does_not_import_tensorflow():
     code = "import sys, seqzoo.export, seqzoo.export.cli; assert 'tensorflow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_day_of_year_across_february_matches_python_in_leap_and_common_years():
+    """The served season reads the day of the year; February 29 shifts only the days after it."""
+    import datetime
+
+    import tensorflow as tf
+
+    from seqzoo.export.forecaster_signatures import day_of_year
+
+    days = [datetime.date(year, 1, 1) + datetime.timedelta(days=d)
+            for year in (1900, 2000, 2015, 2016) for d in range(0, 100)]
+    days += [datetime.date(year, 12, 31) for year in (1900, 2000, 2015, 2016)]
+    ours = day_of_year(tf.constant([d.isoformat() for d in days])).numpy()
+    expected = [d.timetuple().tm_yday - 1 for d in days]
+    assert ours.tolist() == expected
+    # The leap day itself and the days around it, spelled out.
+    assert day_of_year(tf.constant(["2016-02-28", "2016-02-29", "2016-03-01", "2015-03-01",
+                                    "1900-03-01", "2000-03-01"])).numpy().tolist() == [58, 59, 60, 59, 59, 60]
