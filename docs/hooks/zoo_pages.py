@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
+import html
 import importlib.util
 import json
 import os
@@ -27,10 +28,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # Document the source tree, not an older installed copy.
     sys.path.insert(0, str(ROOT))
+if str(Path(__file__).parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).parent))
+
+import zoo_guide  # noqa: E402
 
 import seqzoo  # noqa: E402
 from seqzoo import datasets  # noqa: E402
 from seqzoo.datasets import splits  # noqa: E402
+from seqzoo.recipes.curves import training_curve_png  # noqa: E402
 from seqzoo.registry import get_entry  # noqa: E402
 from seqzoo.zoo_table import format_size, markdown_table, preset_size  # noqa: E402
 
@@ -41,6 +47,11 @@ OUTPUTS_SCRIPT = ROOT / "docs" / "scripts" / "regenerate_outputs.py"
 CLI_WIDTH = 80  # Columns of the CLI help text, so the page is the same on every machine.
 NAV_SECTION = "Models"  # The nav section of mkdocs.yml that the model pages are appended to.
 CURVE = "training_curve.png"
+ZOO_FIGURE = "assets/zoo_metric_vs_size.png"
+CURVE_NOTE = ("The validation loss of the curve is Keras' running mean over the validation split during "
+              "training; the card's test metrics are measured by the recipe afterwards on the test split "
+              "(other items, and for language models every character including the end marker), so the "
+              "two need not match.")
 TASK_CLASSES = {
     "char_lm": "seqzoo.models.char_lm.CharLM",
     "text_classification": "seqzoo.models.text_classifier.TextClassifier",
@@ -54,11 +65,17 @@ def usage_snippet(name: str) -> str:
     card = seqzoo.info(name)
     load = (f'seqzoo.load("{name}")' if get_entry(name).preset is not None
             else f'seqzoo.load("{name}", weights=False)  # no pretrained weights')
-    if card.task == "char_lm":
+    if card.task == "char_lm" and card.dataset == "shakespeare":
+        body = (f'bard = {load}\n'
+                'print(bard.predict_next("To be, or not to b"))  # the five likeliest next characters\n'
+                'print(bard.generate("ROMEO.\\n", max_length=200, temperature=0.8, seed=0))\n'
+                'line = "To be, or not to be, that is the question."\n'
+                'print(round(bard.score([line]), 3))  # nats per character, the unit of the headline')
+    elif card.task == "char_lm":
         body = (f'lm = {load}\n'
-                'print(lm.predict_next("Ma"))  # the five likeliest next characters\n'
-                'print(lm.generate("Ma", max_length=40, temperature=0.8, seed=0))\n'
-                'print(lm.score(["Maria"]))  # nats per character')
+                'print(lm.predict_next("Joh"))  # the five likeliest next characters\n'
+                'print(lm.generate("", max_length=20, temperature=0.8, seed=0, n=5))  # new names\n'
+                'print(round(lm.score(["Maria", "Oliver"]), 3))  # nats per character, as the headline')
     elif card.task == "text_classification":
         body = (f'clf = {load}\n'
                 'print(clf.labels)\n'
@@ -89,7 +106,15 @@ this site was built. Headline metrics are measured on held-out data (the split i
 in brackets); baselines are measured on the same data. The file size is the sum
 of the preset's files (config, weights, vocabulary, card, plot).
 
+{zoo_guide.which_model_boxes(lambda name: f"models/{name}.md")}
+
 {table}
+
+A model marked **below the ... baseline** scores worse on its headline metric than a
+simple baseline measured on the same data: it is kept to teach something (see its
+box above), not as a peer of the others.
+
+![Headline metric against parameter count, per task, with the baselines as dashed lines]({ZOO_FIGURE})
 
 Load any of them with `seqzoo.load(NAME)`; `seqzoo.info(NAME)` prints the card.
 """
@@ -97,7 +122,12 @@ Load any of them with `seqzoo.load(NAME)`; `seqzoo.info(NAME)` prints the card.
 
 def _cell(value) -> str:
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else str(value)
-    return text.replace("|", "\\|").replace("\n", " ")
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def _text(value) -> str:
+    """Card prose as Markdown-safe text: `<unk>` stays visible instead of becoming a tag."""
+    return html.escape(str(value), quote=False)
 
 
 def _value(value) -> str:
@@ -156,8 +186,10 @@ def _recipe_section(card) -> str:
     if recipe.get("command"):
         parts.append(f"Reproduce it with:\n\n```bash\n{recipe['command']}\n```")
     facts = [f"- {label}: {recipe[key]}{unit}" for label, key, unit in
-             (("training time", "training_time_s", " s"), ("epochs run", "epochs_run", ""),
-              ("seed", "seed", "")) if key in recipe]
+             (("training time (all processes of the run)", "training_time_s", " s"),
+              ("epochs run", "epochs_run", ""), ("seed", "seed", "")) if key in recipe]
+    if recipe.get("training_time_note"):
+        facts.insert(0, f"- training time: {_text(recipe['training_time_note'])}")
     if facts:
         parts.append("\n".join(facts))
     if recipe.get("versions"):
@@ -213,7 +245,7 @@ def model_page(name: str) -> str:
                else f"`{card.dataset}`" if card.dataset else "-")
     return f"""# {name}
 
-{card.description}
+{_text(card.description)}
 
 | model | `{name}` |
 |---|---|
@@ -248,9 +280,11 @@ Measured by the recipe on held-out data; baselines on exactly the same items.
 
 {curve}
 
+{CURVE_NOTE if CURVE in card.files else ''}
+
 ## Limitations
 
-{card.limitations or 'None recorded.'}
+{_text(card.limitations) if card.limitations else 'None recorded.'}
 
 ## Files
 
@@ -405,12 +439,18 @@ def on_files(files, config):
     for name in seqzoo.list_models():
         entry = get_entry(name)
         if entry.preset is not None and CURVE in entry.card.files:
-            files.append(File.generated(config, f"models/{name}/{CURVE}",
-                                        abs_src_path=str(entry.preset / CURVE)))
+            card = entry.card
+            drawn = training_curve_png(card.recipe.get("history", {}), title=name, task=card.task)
+            files.append(File.generated(config, f"models/{name}/{CURVE}", content=drawn) if drawn else
+                         File.generated(config, f"models/{name}/{CURVE}", abs_src_path=str(entry.preset / CURVE)))
+    figure = zoo_guide.metric_vs_size_png()
+    if figure:
+        files.append(File.generated(config, ZOO_FIGURE, content=figure))
     return files
 
 
 def on_page_markdown(markdown, page, config, files):
     if BENCHMARK_MARKER in markdown:
         markdown = markdown.replace(BENCHMARK_MARKER, benchmark_table())
+    markdown = markdown.replace("{{ seqzoo_version }}", seqzoo.__version__)
     return METRIC.sub(lambda m: metric_value(m["name"], m["key"], m["spec"]), markdown)
