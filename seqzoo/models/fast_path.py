@@ -1,0 +1,247 @@
+"""The fast path for small inputs: raw strings (or windows) in, answers out, in one graph call.
+
+`keras.Model.predict` builds a `tf.data` pipeline and an iterator on every
+call, which costs tens of milliseconds; the arithmetic for one name, one review
+or one window takes well under one. So each task has one `tf.function` with a
+fixed input signature (traced once, never per shape) that runs the tokenizer,
+the network and the post-processing in one call:
+
+- text classifiers: texts [N] -> probabilities [N, classes];
+- char LMs: prefixes [N] -> next-character probabilities [N, vocabulary],
+  the k best of them, a prompt's prefill for generation, and score sums;
+- forecasters: windows [N, window, input columns] -> forecasts [N, targets].
+
+Token ids are padded to the next of a few bucket lengths (`BUCKETS`), not to
+the longest allowed length. Padding is masked, so the answers equal those of
+the batched path to float rounding. Large batches keep the batched `tf.data`
+path; the switch-over points (`*_FAST_PATH_MAX_*`) were measured with
+`benchmarks/latency.py --switch-over` (see the performance guide).
+
+The graph bodies (`classifier_probabilities`, `next_probabilities`,
+`top_next`, `prefill`, `forecast_windows`) are also what the SavedModel
+signatures of `seqzoo.export` serve, so serving runs the same graph.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+
+import tensorflow as tf
+
+from seqzoo.errors import InputError
+from seqzoo.layers.tokenizer import PAD_ID, START_ID
+from seqzoo.models.char_lm_preprocessor import MAX_PREFIX_CHARS
+from seqzoo.models.text_classifier_preprocessor import MAX_TOKENS
+
+# Padded lengths of token ids; longer inputs are padded to a multiple of the last one.
+BUCKETS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+# Switch-over points, measured (performance guide): above them the batched tf.data path is as fast.
+CLASSIFIER_FAST_PATH_MAX_TEXTS = 256
+CLASSIFIER_FAST_PATH_MAX_CHARS = 256 * 1024  # Bounds the memory of one graph call.
+CHAR_LM_FAST_PATH_MAX_PREFIXES = 256
+FORECASTER_FAST_PATH_MAX_WINDOWS = 1024
+
+
+# === Graph bodies, shared with the SavedModel signatures ===
+def bucket_length(length, buckets=BUCKETS):
+    """The smallest bucket >= `length` (int32 scalar tensor); a multiple of the last beyond it.
+
+    Example:
+    >>> int(bucket_length(tf.constant(5)))
+    8
+    >>> int(bucket_length(tf.constant(3000)))
+    4096
+    """
+    table = tf.constant(buckets, tf.int32)
+    last = buckets[-1]
+    above = tf.where(table >= length, table, tf.int32.max)
+    rounded = (length + last - 1) // last * last
+    return tf.where(length > last, rounded, tf.reduce_min(above))
+
+
+def check_text_length(texts, maximum: int, what: str):
+    """Fail in the graph (InvalidArgumentError) when a text has more than `maximum` characters."""
+    longest = tf.reduce_max(tf.concat([tf.strings.length(texts, unit="UTF8_CHAR"), [0]], axis=0))
+    return tf.debugging.assert_less_equal(
+        longest, maximum, message=f"each {what} may have at most {maximum} characters")
+
+
+def _pad_to(dense, width):
+    """Dense ids [N, <= width] padded with PAD to [N, width]."""
+    return tf.pad(dense, [[0, 0], [0, width - tf.shape(dense)[1]]])
+
+
+def classifier_probabilities(model, texts):
+    """Texts [N] -> probabilities [N, classes], long texts in chunks, as `TextClassifier.predict`.
+
+    Each text is cut at `MAX_TOKENS` words and read in chunks of
+    `sequence_length` words whose probabilities are averaged, weighted by words.
+    The chunks are padded to the bucket of the longest one.
+    """
+    length = int(model.preprocessor.sequence_length)
+    buckets = tuple(b for b in BUCKETS if b < length) + (length,)
+    ids = model.preprocessor.tokenizer.tokenize(texts)[:, :MAX_TOKENS]
+    words = tf.cast(ids.row_lengths(), tf.int32)
+    chunks = tf.maximum(1, (words + length - 1) // length)  # An empty text is one empty chunk.
+    most = tf.reduce_max(tf.concat([chunks, [1]], axis=0))
+    dense = ids.to_tensor(default_value=0, shape=[None, None])
+    dense = tf.pad(dense, [[0, 0], [0, most * length - tf.shape(dense)[1]]])
+    dense = tf.reshape(dense, [-1, most, length])
+    real = tf.sequence_mask(chunks, most)  # [N, most]: which chunks a text has.
+    rows = tf.boolean_mask(dense, real)
+    owners = tf.boolean_mask(tf.broadcast_to(tf.range(tf.shape(words)[0])[:, None], tf.shape(real)), real)
+    starts = tf.boolean_mask(tf.broadcast_to(tf.range(most)[None, :] * length, tf.shape(real)), real)
+    sizes = tf.clip_by_value(tf.gather(words, owners) - starts, 1, length)
+    width = bucket_length(tf.reduce_max(tf.concat([sizes, [1]], axis=0)), buckets)
+    logits = model(rows[:, :width], training=False)
+    probs = tf.nn.softmax(logits) * tf.cast(sizes, logits.dtype)[:, None]
+    summed = tf.math.unsorted_segment_sum(probs, owners, tf.shape(words)[0])
+    return summed / tf.reduce_sum(summed, axis=1, keepdims=True)
+
+
+def next_probabilities(model, prefixes):
+    """Prefixes [N] -> probabilities of the next character [N, vocabulary], as `CharLM.predict`."""
+    ids = model.preprocessor.with_markers(prefixes)[:, :-1]  # [<s>, characters...]
+    lengths = tf.cast(ids.row_lengths(), tf.int32)
+    width = bucket_length(tf.reduce_max(tf.concat([lengths, [1]], axis=0)))
+    dense = _pad_to(ids.to_tensor(default_value=PAD_ID), width)
+    logits = model(dense, training=False)
+    return tf.nn.softmax(tf.gather(logits, tf.maximum(lengths - 1, 0), batch_dims=1))
+
+
+def top_next(model, prefixes, k):
+    """The `k` most likely next ids and their probabilities [N, k], PAD and START excluded."""
+    probs = next_probabilities(model, prefixes)
+    never = tf.reduce_sum(tf.one_hot([PAD_ID, START_ID], tf.shape(probs)[-1], dtype=probs.dtype), axis=0)
+    top = tf.math.top_k(probs * (1.0 - never), k=tf.minimum(k, tf.shape(probs)[-1]))
+    return top.indices, top.values
+
+
+def prefill(model, prompt, n):
+    """One prompt (scalar string) read once for `n` samples: the last logits [n, V] and the states."""
+    ids = model.tokenizer.tokenize(prompt[None])[0]
+    ids = tf.repeat(tf.concat([[START_ID], ids], axis=0)[None, :], n, axis=0)
+    return model.decoder._prefill(ids)
+
+
+def score_sums(model, texts):
+    """Texts [N] -> (sum of the negative log-likelihoods, number of predicted ids), one chunk."""
+    ids = model.preprocessor.with_markers(texts)
+    width = bucket_length(tf.reduce_max(tf.concat([tf.cast(ids.row_lengths(), tf.int32), [2]], axis=0)))
+    dense = _pad_to(ids.to_tensor(default_value=PAD_ID), width + 1)
+    logits, _ = model.decoder._run_chunk(dense[:, :-1], None)
+    target = dense[:, 1:]
+    nll = tf.nn.sparse_softmax_cross_entropy_with_logits(target, logits)
+    weight = tf.cast(target != PAD_ID, tf.float32)
+    return tf.reduce_sum(nll * weight), tf.reduce_sum(weight)
+
+
+def forecast_windows(model, windows):
+    """Windows [N, window, input columns] in real units -> forecasts [N, targets] in real units."""
+    return model(windows, training=False)
+
+
+# === One compiled function per model ===
+class ClassifierFastPath:
+    """`probabilities(texts [N] string)` -> float32 [N, classes], one graph call.
+
+    Example:
+    >>> fast = fast_path(seqzoo.load("sentiment-lstm"))
+    >>> fast.probabilities(tf.constant(["A dull, lifeless mess."])).shape
+    TensorShape([1, 2])
+    """
+
+    def __init__(self, model):
+        model = weakref.proxy(model)  # The cache entry must not keep the model alive.
+        self.probabilities = tf.function(
+            lambda texts: classifier_probabilities(model, texts),
+            input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
+
+
+class CharLMFastPath:
+    """The compiled calls of a `CharLM`: next-character probabilities, top k, prefill, score.
+
+    Example:
+    >>> fast = fast_path(seqzoo.load("names-lstm"))
+    >>> ids, probs = fast.top_next(tf.constant(["Joh"]), tf.constant(5))
+    """
+
+    def __init__(self, model):
+        model = weakref.proxy(model)
+
+        def top(prefixes, k):
+            with tf.control_dependencies([check_text_length(prefixes, MAX_PREFIX_CHARS, "prefix")]):
+                return top_next(model, tf.identity(prefixes), k)
+
+        self.next_probabilities = tf.function(
+            lambda prefixes: next_probabilities(model, prefixes),
+            input_signature=[tf.TensorSpec([None], tf.string, name="prefixes")])
+        self.top_next = tf.function(top, input_signature=[
+            tf.TensorSpec([None], tf.string, name="prefixes"), tf.TensorSpec([], tf.int32, name="k")])
+        self.prefill = tf.function(
+            lambda prompt, n: prefill(model, prompt, n),
+            input_signature=[tf.TensorSpec([], tf.string, name="prompt"), tf.TensorSpec([], tf.int32, name="n")])
+        self.score_sums = tf.function(
+            lambda texts: score_sums(model, texts),
+            input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
+
+
+class ForecasterFastPath:
+    """`forecast(windows [N, window, input columns] float32)` -> [N, targets], one graph call.
+
+    Example:
+    >>> model = seqzoo.load("weather-lstm")
+    >>> fast_path(model).forecast(tf.zeros([1, 7, 6])).shape
+    TensorShape([1, 2])
+    """
+
+    def __init__(self, model):
+        columns = len(model.input_columns)
+        model_ref = weakref.proxy(model)
+        self.forecast = tf.function(
+            lambda windows: forecast_windows(model_ref, windows),
+            input_signature=[tf.TensorSpec([None, model.window, columns], tf.float32, name="windows")])
+
+
+_KINDS = {"text_classification": ClassifierFastPath, "char_lm": CharLMFastPath,
+          "forecasting": ForecasterFastPath}
+_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def _state(model) -> tuple:
+    """What the traced graph bakes in: a change of any of these needs a new trace."""
+    preprocessor = model.preprocessor
+    tokenizer = getattr(preprocessor, "tokenizer", None)
+    layers = [inner for layer in model.backbone.recurrent_layers
+              for inner in ((layer.forward_layer, layer.backward_layer) if hasattr(layer, "forward_layer") else (layer,))]
+    precision = tuple(getattr(layer, "inference_precision", None) for layer in layers)
+    return (id(preprocessor), id(getattr(tokenizer, "_lookup", None)),
+            getattr(model, "temperature", None), precision, id(model.backbone))
+
+
+def fast_path(model):
+    """The fast path of a task model, built on first use and kept while the model lives.
+
+    It is built again when something the graph bakes in changes: the
+    preprocessor or its vocabulary, a classifier's temperature, the inference
+    precision.
+
+    Args:
+        model: A `TextClassifier`, `CharLM` or `Forecaster` with a preprocessor.
+
+    Example:
+    >>> fast_path(seqzoo.load("sentiment-lstm")).probabilities(tf.constant(["Great!"]))
+    """
+    if getattr(model, "preprocessor", None) is None:
+        raise InputError("The fast path reads raw inputs: this model has no preprocessor.")
+    state = _state(model)
+    entry = _CACHE.get(model)
+    if entry is not None and entry[0] == state:
+        return entry[1]
+    with _LOCK:
+        entry = _CACHE.get(model)
+        if entry is None or entry[0] != state:
+            entry = (state, _KINDS[model.task_name](model))
+            _CACHE[model] = entry
+    return entry[1]
