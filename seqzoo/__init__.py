@@ -19,6 +19,7 @@ from seqzoo.errors import (  # noqa: E402
     InputError,
     PresetError,
     SeqzooError,
+    SeqzooWarning,
     UnknownModelError,
 )
 from seqzoo.loading import build, load  # noqa: E402
@@ -53,6 +54,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "CharLM", "DatasetError", "Forecaster", "InputError", "ModelCard", "PresetError",
-    "SeqzooError", "TextClassifier", "UnknownModelError", "build", "info", "list_models",
+    "SeqzooError", "SeqzooWarning", "TextClassifier", "UnknownModelError", "build", "info", "list_models",
     "load", "register", "train", "__version__",
 ]

@@ -5,8 +5,9 @@ import argparse
 import contextlib
 import os
 import sys
+import warnings
 
-from seqzoo.errors import SeqzooError
+from seqzoo.errors import SeqzooError, SeqzooWarning
 
 MAX_PEER_TIMEOUT_S = 7 * 24 * 3600
 DEMO_PROMPTS = {
@@ -123,7 +124,15 @@ def cmd_forecast(args) -> int:
     model = seqzoo.load(args.name, inference_precision=args.precision)
     if model.task_name != "forecasting":
         raise SeqzooError(f"{args.name!r} is a {model.task_name} model; `forecast` needs a forecaster.")
-    print(format_table(model.forecast(model.read_csv(args.data), horizon=args.horizon)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SeqzooWarning)  # Out-of-range history: always say so.
+        table = model.forecast(model.read_csv(args.data), horizon=args.horizon)
+    for warning in caught:
+        if issubclass(warning.category, SeqzooWarning):
+            print(f"seqzoo: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    print(format_table(table))
     return 0
 
 

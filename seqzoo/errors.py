@@ -31,6 +31,12 @@ class DatasetError(SeqzooError):
     """A dataset that cannot be found, fetched, verified or parsed."""
 
 
+class SeqzooWarning(UserWarning):
+    """A result seqzoo gives but does not trust, such as a forecast from inputs outside
+    the range the model was trained on. Issued through `warnings`, so users can filter it.
+    """
+
+
 def did_you_mean(name: str, candidates: list[str]) -> str:
     """Return a ' Did you mean ...?' hint for `name`, or an empty string.
 

@@ -10,6 +10,7 @@ import tensorflow as tf
 from seqzoo.errors import InputError
 from seqzoo.layers.char_tokenizer import CharTokenizer
 from seqzoo.layers.tokenizer import END_ID, PAD_ID, START_ID, as_string_tensor
+from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.char_lm_preprocessor import CharLMPreprocessor
 from seqzoo.models.decoding import RecurrentDecoder
@@ -108,6 +109,9 @@ class CharLM(Task):
     # === Next character ===
     def predict(self, texts, **kwargs) -> np.ndarray:
         """Probabilities of the next character after each text: [N, vocabulary_size]."""
+        fast = fast_path.char_lm_predict(self, texts, kwargs)  # Small inputs: one graph call.
+        if fast is not None:
+            return fast
         ids = self.preprocessor.with_markers(as_string_tensor(texts))[:, :-1].to_tensor()
         lengths = tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)
         logits = super().predict(ids, verbose=0, **kwargs)
@@ -129,10 +133,8 @@ class CharLM(Task):
         """
         if not isinstance(prefix, str):
             raise InputError(f"The prefix must be a string, got {type(prefix).__name__}.")
-        probs = self.predict([prefix])[0]
-        probs[[PAD_ID, START_ID]] = 0.0
-        top = np.argsort(-probs)[: max(1, int(k))]
-        return [(self._readable(i), float(probs[i])) for i in top]
+        ids, probs = fast_path.char_lm_top_next(self, prefix, max(1, int(k)))  # One graph call.
+        return [(self._readable(i), p) for i, p in zip(ids, probs)]
 
     def _readable(self, token_id: int) -> str:
         return END_MARKER if token_id == END_ID else self.tokenizer.id_to_token(int(token_id))
@@ -180,8 +182,7 @@ class CharLM(Task):
         ...     print(piece, end="", flush=True)
         """
         options = _sampling_options(max_length, temperature, top_k, top_p, seed, n)
-        ids = tf.repeat(self._prompt_ids(prompt), n, axis=0)
-        logits, states = self.decoder.prefill(ids)
+        logits, states = fast_path.char_lm_prefill(self, prompt, n)  # Tokenizer + prefill, one graph call.
         done = tf.zeros([n], tf.bool)
         produced = 0
         while produced < max_length and not bool(tf.reduce_all(done)):
@@ -190,7 +191,7 @@ class CharLM(Task):
                 logits, states, done, tf.constant(steps), *options, tf.constant(produced)
             )
             produced += steps
-            rows = [self.tokenizer.detokenize([list(_until_end(r))])[0] for r in tokens.numpy()]
+            rows = fast_path.char_lm_detokenize(self, tokens.numpy())
             yield rows if n > 1 else rows[0]
 
     # === Scoring ===
@@ -207,6 +208,9 @@ class CharLM(Task):
         Example:
         >>> seqzoo.load("names-lstm").score(["Maria", "John"])
         """
+        fast = fast_path.char_lm_score(self, texts, batch_size, chunk_length)  # One batch, one chunk.
+        if fast is not None:
+            return fast
         ids = self.preprocessor.with_markers(as_string_tensor(texts))
         lengths = ids.row_lengths().numpy()
         order = np.argsort(lengths)  # Similar lengths together: less padding.

@@ -26,10 +26,11 @@ from __future__ import annotations
 import threading
 import weakref
 
+import numpy as np
 import tensorflow as tf
 
 from seqzoo.errors import InputError
-from seqzoo.layers.tokenizer import PAD_ID, START_ID
+from seqzoo.layers.tokenizer import END_ID, PAD_ID, SPECIAL_TOKENS, START_ID, as_string_tensor
 from seqzoo.models.char_lm_preprocessor import MAX_PREFIX_CHARS
 from seqzoo.models.text_classifier_preprocessor import MAX_TOKENS
 
@@ -245,3 +246,102 @@ def fast_path(model):
             entry = (state, _KINDS[model.task_name](model))
             _CACHE[model] = entry
     return entry[1]
+
+
+# === The task methods' entry points: an answer, or None for the batched path ===
+def _small_texts(texts, max_texts: int, max_chars: int):
+    """(string tensor [N], whether it is small enough for the fast path); checks the texts."""
+    tensor = as_string_tensor(texts)
+    if isinstance(tensor, tf.RaggedTensor) or tensor.shape.rank != 1 or int(tensor.shape[0]) > max_texts:
+        return tensor, False
+    if isinstance(texts, str | bytes):
+        chars = len(texts)
+    elif isinstance(texts, list | tuple):
+        chars = sum(len(t) for t in texts)
+    else:
+        chars = int(tf.reduce_sum(tf.strings.length(tensor)))
+    return tensor, chars <= max_chars
+
+
+def classifier_predict(model, texts, kwargs: dict):
+    """`TextClassifier.predict` on the fast path: probabilities [N, classes] float32, or None."""
+    if kwargs or model.preprocessor is None:
+        return None
+    tensor, small = _small_texts(texts, CLASSIFIER_FAST_PATH_MAX_TEXTS, CLASSIFIER_FAST_PATH_MAX_CHARS)
+    if not small:
+        return None
+    return fast_path(model).probabilities(tensor).numpy()
+
+
+def check_prefixes(texts, what: str = "prefix") -> None:
+    """An `InputError` when a prefix or prompt is longer than `MAX_PREFIX_CHARS` characters."""
+    items = [texts] if isinstance(texts, str | bytes) else texts
+    if isinstance(items, list | tuple):
+        longest = max((len(t) for t in items if isinstance(t, str | bytes)), default=0)
+    else:
+        tensor = as_string_tensor(texts)
+        longest = int(tf.reduce_max(tf.concat([tf.reshape(tf.strings.length(tensor, "UTF8_CHAR"), [-1]), [0]], 0)))
+    if longest > MAX_PREFIX_CHARS:
+        raise InputError(f"A {what} has {longest} characters; at most {MAX_PREFIX_CHARS:,} are read "
+                         "(pass the end of the text).")
+
+
+def char_lm_predict(model, texts, kwargs: dict):
+    """`CharLM.predict` on the fast path: next-character probabilities [N, V], or None."""
+    if kwargs or model.preprocessor is None:
+        return None
+    check_prefixes(texts)
+    tensor, small = _small_texts(texts, CHAR_LM_FAST_PATH_MAX_PREFIXES, CHAR_LM_FAST_PATH_MAX_PREFIXES * 1024)
+    if not small:
+        return None
+    return fast_path(model).next_probabilities(tensor).numpy()
+
+
+def char_lm_top_next(model, prefix: str, k: int) -> tuple[list[int], list[float]]:
+    """The `k` most likely next ids after one prefix and their probabilities, one graph call."""
+    check_prefixes(prefix)
+    k = min(int(k), model.backbone.vocabulary_size)
+    ids, probs = fast_path(model).top_next(as_string_tensor([prefix]), tf.constant(k, tf.int32))
+    return ids.numpy()[0].tolist(), probs.numpy()[0].tolist()
+
+
+def char_lm_prefill(model, prompt, n: int):
+    """The prompt read once for `n` samples: (last logits [n, V], states), one graph call."""
+    if not isinstance(prompt, str):
+        raise InputError(f"The prompt must be a string, got {type(prompt).__name__}.")
+    check_prefixes(prompt, "prompt")
+    return fast_path(model).prefill(as_string_tensor(prompt)[0], tf.constant(n, tf.int32))
+
+
+def char_lm_detokenize(model, rows) -> list[str]:
+    """Sampled ids [B, T] -> texts, each cut at its end marker; as `CharTokenizer.detokenize`."""
+    tokens = [""] * len(SPECIAL_TOKENS) + list(model.tokenizer.vocabulary)
+    last = len(tokens) - 1
+    texts = []
+    for row in np.asarray(rows).tolist():
+        ended = row.index(END_ID) if END_ID in row else len(row)
+        texts.append("".join(tokens[min(max(i, 0), last)] for i in row[:ended]))
+    return texts
+
+
+def char_lm_score(model, texts, batch_size: int, chunk_length: int):
+    """`CharLM.score` of texts that fit one batch and one chunk, or None (batched path)."""
+    if model.preprocessor is None:
+        return None
+    tensor, small = _small_texts(texts, batch_size, batch_size * chunk_length)
+    if not small or isinstance(texts, tf.Tensor) or len(tensor.shape) != 1:
+        return None
+    items = [texts] if isinstance(texts, str | bytes) else texts
+    if max((len(t) for t in items), default=0) + 1 > chunk_length:  # +2 markers, -1 shift.
+        return None
+    total, count = fast_path(model).score_sums(tensor)
+    if float(count) == 0:
+        return None  # The batched path says what is wrong.
+    return float(total) / float(count)
+
+
+def forecaster_predict(model, windows: np.ndarray, kwargs: dict):
+    """`Forecaster.predict` of checked windows on the fast path: [N, targets], or None."""
+    if set(kwargs) - {"verbose"} or len(windows) > FORECASTER_FAST_PATH_MAX_WINDOWS:
+        return None
+    return fast_path(model).forecast(np.asarray(windows, np.float32)).numpy()

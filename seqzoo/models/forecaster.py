@@ -6,6 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqzoo.errors import InputError
+from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor
 from seqzoo.models.history_table import as_table, format_table, next_date, read_history_csv
@@ -161,6 +162,9 @@ class Forecaster(Task):
             x, _ = self.preprocessor.check_windows(x)
         else:
             x = self.preprocessor.windows(x)
+        fast = fast_path.forecaster_predict(self, x, kwargs)  # Small inputs: one graph call.
+        if fast is not None:
+            return fast
         return super().predict(x, batch_size=batch_size or 256, **kwargs)
 
     def forecast(self, history, horizon: int = 1):
@@ -202,7 +206,7 @@ class Forecaster(Task):
         rows = []
         for _ in range(int(horizon)):
             window = reader.model_inputs(dates, values)[None]
-            predicted = self(window, training=False).numpy()[0]
+            predicted = fast_path.fast_path(self).forecast(window).numpy()[0]  # One graph call.
             date = next_date(dates[-1], reader.frequency)
             rows.append({"date": date.isoformat(),
                          **{t: float(v) for t, v in zip(reader.target_names, predicted)}})

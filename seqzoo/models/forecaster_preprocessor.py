@@ -29,6 +29,8 @@ class ForecasterPreprocessor(keras.layers.Layer):
         season: Add the day-of-year columns `season_sin`, `season_cos`.
         frequency: "daily" or "monthly": rows are consecutive steps.
         date_column: The name of the date column.
+        missing: Feature columns that may hold NaN (a station that does not
+            measure them); only a window-normalised forecaster reads them.
 
     Example:
     >>> pre = ForecasterPreprocessor(["t", "rain"], ["t"], window=2)
@@ -39,7 +41,8 @@ class ForecasterPreprocessor(keras.layers.Layer):
     """
 
     def __init__(self, feature_names: list[str], target_names: list[str] | None = None, window: int = 7,
-                 season: bool = True, frequency: str = "daily", date_column: str = "date", **kwargs):
+                 season: bool = True, frequency: str = "daily", date_column: str = "date", missing=(),
+                 **kwargs):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         feature_names = list(feature_names)
@@ -59,6 +62,9 @@ class ForecasterPreprocessor(keras.layers.Layer):
         self.season = bool(season)
         self.frequency = frequency
         self.date_column = date_column
+        self.missing = [str(c) for c in missing]
+        if any(c not in feature_names for c in self.missing):
+            raise InputError(f"missing must name columns of feature_names {feature_names}; got {self.missing}.")
         self.built = True  # No weights.
 
     @property
@@ -74,7 +80,7 @@ class ForecasterPreprocessor(keras.layers.Layer):
     def read(self, data, min_rows: int) -> tuple[list[datetime.date], np.ndarray]:
         """Checked (dates, feature values [rows, features]); see `read_history`."""
         return read_history(data, self.feature_names, date_column=self.date_column,
-                            frequency=self.frequency, min_rows=min_rows)
+                            frequency=self.frequency, min_rows=min_rows, missing=self.missing)
 
     def model_inputs(self, dates: list[datetime.date], values: np.ndarray) -> np.ndarray:
         """Feature rows [rows, features] + their dates -> model input rows [rows, input columns]."""
@@ -106,7 +112,9 @@ class ForecasterPreprocessor(keras.layers.Layer):
             raise InputError(f"Windows must be a float array of shape {shape}.") from None
         if x.ndim != 3 or x.shape[1:] != (self.window, len(self.input_columns)):
             raise InputError(f"Windows must have the shape {shape}, got {list(x.shape)}.")
-        if not np.isfinite(x).all():
+        allowed = np.zeros(x.shape[-1], dtype=bool)
+        allowed[[self.input_columns.index(c) for c in self.missing]] = True
+        if not (np.isfinite(x) | (np.isnan(x) & allowed)).all():
             raise InputError("The windows hold NaN or infinite values; seqzoo fills in nothing.")
         if y is not None:
             try:
@@ -118,7 +126,8 @@ class ForecasterPreprocessor(keras.layers.Layer):
                     f"Targets must have the shape [{len(x)}, {len(self.target_names)}] "
                     f"(columns {self.target_names}), got {list(y.shape)}."
                 )
-            if not np.isfinite(y).all():
+            allowed = np.array([t in self.missing for t in self.target_names])
+            if not (np.isfinite(y) | (np.isnan(y) & allowed)).all():
                 raise InputError("The targets hold NaN or infinite values; seqzoo fills in nothing.")
         return x, y
 
@@ -155,4 +164,6 @@ class ForecasterPreprocessor(keras.layers.Layer):
             feature_names=self.feature_names, target_names=self.target_names, window=self.window,
             season=self.season, frequency=self.frequency, date_column=self.date_column,
         )
+        if self.missing:  # Older configs have no key and mean none.
+            config["missing"] = self.missing
         return config

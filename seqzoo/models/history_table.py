@@ -38,8 +38,19 @@ def next_date(date: datetime.date, frequency: str) -> datetime.date:
     return date.replace(year=year, month=month + 1)
 
 
+# Formats read from strings besides ISO 8601: "2012/01/01" is how seattle-weather.csv writes dates.
+DATE_FORMATS = ("%Y/%m/%d",)
+
+
 def parse_date(value, row: int) -> datetime.date:
-    """A date from an ISO string, `datetime.date`/`datetime`, numpy datetime64 or pandas Timestamp."""
+    """A date from a string, `datetime.date`/`datetime`, numpy datetime64 or pandas Timestamp.
+
+    Strings are ISO ("2015-01-31", also with a time) or "YYYY/MM/DD" ("2015/01/31").
+
+    Example:
+    >>> parse_date("2012/01/31", 0), parse_date(datetime.datetime(2012, 1, 31, 18, 30), 1)
+    (datetime.date(2012, 1, 31), datetime.date(2012, 1, 31))
+    """
     if isinstance(value, datetime.datetime):  # Also pandas.Timestamp.
         if value != value:  # NaT
             raise InputError(f"Row {row}: the date is missing (NaT).")
@@ -58,7 +69,12 @@ def parse_date(value, row: int) -> datetime.date:
                 return datetime.datetime.fromisoformat(value.strip()).date()
             except ValueError:
                 pass
-    raise InputError(f"Row {row}: cannot read the date {value!r}; expected 'YYYY-MM-DD'.")
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                pass
+    raise InputError(f"Row {row}: cannot read the date {value!r}; expected 'YYYY-MM-DD' or 'YYYY/MM/DD'.")
 
 
 def _columns_of(data, names: list[str]) -> dict[str, Sequence]:
@@ -116,7 +132,7 @@ def _numeric(name: str, values) -> np.ndarray:
 
 
 def read_history(data, names: list[str], *, date_column: str = "date", frequency: str = "daily",
-                 min_rows: int = 1) -> tuple[list[datetime.date], np.ndarray]:
+                 min_rows: int = 1, missing: Sequence[str] = ()) -> tuple[list[datetime.date], np.ndarray]:
     """Check a table of dated rows and return (dates, values [rows, len(names)] float32).
 
     Args:
@@ -138,6 +154,8 @@ def read_history(data, names: list[str], *, date_column: str = "date", frequency
     [[1.0], [2.0]]
     """
     columns = _columns_of(data, [date_column, *names])
+        missing: Columns of `names` that may hold NaN (not infinity); the model
+            reads them as absent.
     rows = len(columns[date_column]) if columns else 0
     if rows < min_rows:
         raise InputError(
@@ -159,6 +177,7 @@ def read_history(data, names: list[str], *, date_column: str = "date", frequency
     for i in range(1, rows):
         if dates[i] != next_date(dates[i - 1], frequency):
             step = "day" if frequency == "daily" else "month"
+    bad[:, [names.index(c) for c in missing]] &= ~np.isnan(values[:, [names.index(c) for c in missing]])
             raise InputError(
                 f"Rows must be consecutive {frequency} steps in date order, but row {i} "
                 f"({dates[i].isoformat()}) is not the {step} after {dates[i - 1].isoformat()}."

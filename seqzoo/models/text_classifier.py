@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from seqzoo.errors import InputError
 from seqzoo.layers.word_tokenizer import WordTokenizer
+from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.calibration import Temperature, check_temperature, chunk_probabilities, fit_temperature
 from seqzoo.models.task import Task
@@ -225,6 +226,9 @@ class TextClassifier(Task):
         """
         if self.preprocessor is None:
             return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
+        fast = fast_path.classifier_predict(self, texts, kwargs)  # Small inputs: one graph call.
+        if fast is not None:
+            return fast
         ids, owners, sizes = self.preprocessor.chunks(texts)
         logits = super().predict(ids, batch_size=batch_size, verbose=0, **kwargs)
         return chunk_probabilities(logits, owners, sizes, _text_count(owners)).astype(np.float32)

@@ -6,6 +6,13 @@ reads the same 7-day windows.
 
 Run:
     python -m seqzoo.recipes.weather --architecture lstm --out saved_models/weather-lstm
+
+The card also records the training input range per feature (0.5% and 99.5%
+quantiles of the 2012-2013 windows), from which `forecast` warns about
+histories outside it. Presets trained before that was recorded get it, and
+the one-station description, without retraining (weights and figures stay;
+the card is re-signed with `seqzoo.presets.rehash`):
+    python -m seqzoo.recipes.weather --add-input-range saved_models/weather-lstm
 """
 from __future__ import annotations
 
@@ -16,8 +23,12 @@ import keras
 
 import seqzoo
 from seqzoo import datasets
+from seqzoo._atomic import write_bytes_atomic
 from seqzoo.card import ModelCard
+from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor
+from seqzoo.presets import rehash
 from seqzoo.recipes.forecast_baselines import LinearWindowModel, mae, persistence
+from seqzoo.recipes.input_range import input_range
 from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
 
 FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
@@ -41,6 +52,39 @@ def split_table(split: str) -> dict[str, list]:
     data = datasets.load("seattle-weather", split)
     names = data.meta["feature_names"]
     return {"date": list(data.meta["dates"]), **{n: data.x[:, i].tolist() for i, n in enumerate(names)}}
+
+
+def describe(architecture: str, hidden_size: int) -> str:
+    """The card's description: what the model reads, and that it knows one station only."""
+    return (
+        f"A one-station model: it learned Seattle's climate (2012-2013) and nothing else. "
+        f"Forecasts tomorrow's maximum and minimum temperature (°C) in Seattle from the past "
+        f"{WINDOW} days of precipitation, temperatures and wind, with the season (day of the year, "
+        f"northern hemisphere). A {hidden_size}-unit {architecture} predicts the change from today; "
+        "normalisation is inside the model, so it takes and returns real units. Elsewhere it can "
+        "be worse than persistence and warns when the history leaves its training range: use "
+        "`temperature-lstm` (several climates) or fine-tune it on your station."
+    )
+
+
+def training_input_range(train_table: dict[str, list]) -> dict[str, list[float]]:
+    """Per feature, the 0.5% and 99.5% quantiles of the values in the training windows."""
+    pre = ForecasterPreprocessor(FEATURES, TARGETS, window=WINDOW, season=False)
+    return input_range(pre.pairs(train_table)[0], FEATURES)
+
+
+def add_input_range(preset: Path) -> ModelCard:
+    """Record the training input range and the one-station description in an existing card.
+
+    Computed from the seattle-weather train split (what the preset was trained
+    on); the weights and measured figures are untouched, and the card is
+    re-signed through `seqzoo.presets.rehash`.
+    """
+    card = ModelCard.read(preset)
+    card.extra["input_range"] = training_input_range(split_table("train"))
+    card.description = describe(card.architecture, card.recipe["hparams"]["hidden_size"])
+    write_bytes_atomic(Path(preset) / "card.json", card.to_json().encode("utf-8"))
+    return rehash(preset)
 
 
 def measure(model, table: dict[str, list]) -> dict[str, float]:
@@ -88,12 +132,7 @@ def train(architecture: str, *, out: Path, epochs: int = 300, seed: int = 0, bat
             baseline=True)
     card = ModelCard(
         name=name, task="forecasting", architecture=architecture, dataset="seattle-weather",
-        description=(
-            f"Forecasts tomorrow's maximum and minimum temperature (°C) in Seattle from the past "
-            f"{WINDOW} days of precipitation, temperatures and wind, with the season (day of the year). "
-            f"A {hparams['hidden_size']}-unit {architecture} predicts the change from today; "
-            "normalisation is inside the model, so it takes and returns real units."
-        ),
+        description=describe(architecture, hparams["hidden_size"]),
         headline_metric="test_mae_temp_max",
         metrics=metrics,
         recipe={
@@ -116,12 +155,18 @@ def train(architecture: str, *, out: Path, epochs: int = 300, seed: int = 0, bat
                 for i, d in enumerate(valid_table["date"]) if i >= len(valid_table["date"]) - WINDOW
             ],
             "rolling_forecast": "beyond one step, precipitation and wind are held at their mean over the window",
+            "input_range": training_input_range(train_table),
         },
     )
     return save_with_curve(model, out, card, history, f"{name}-seed{seed}")
 
 
 def main(argv=None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args[:1] == ["--add-input-range"]:
+        for preset in args[1:]:
+            print(f"{preset}: input_range {add_input_range(Path(preset)).extra['input_range']}")
+        return 0
     return recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm",
                        epochs=300, argv=argv)
 
