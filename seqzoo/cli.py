@@ -164,6 +164,9 @@ def cmd_finetune(args) -> int:
     import seqzoo
     from seqzoo import datasets
 
+    from seqzoo.presets import check_save_target
+
+    check_save_target(args.out, overwrite=args.overwrite)  # Before training: a refusal costs nothing.
     model = seqzoo.load(args.name)
     data = datasets.from_csv(args.data, text_column=args.text_column, label_column=args.label_column)
     if args.calibration_data and model.task_name != "text_classification":
@@ -174,28 +177,49 @@ def cmd_finetune(args) -> int:
     elif model.task_name == "text_classification":
         if data.y is None:
             raise SeqzooError("Fine-tuning a classifier needs --label-column.")
-        names = _label_names(data)
+        labels = _row_labels(data)
+        names = _label_names(labels)
         if not set(names) <= set(model.labels):
             print(f"new labels {names}: replacing the head (tokenizer and backbone stay pretrained)")
             model = model.with_new_head(labels=names)
-        model.fit(data.x, [names[int(i)] for i in data.y], epochs=args.epochs, batch_size=args.batch_size)
-        if args.calibration_data:
+        held_out = None
+        if args.calibration_data:  # Checked in full before training starts.
             held_out = datasets.from_csv(args.calibration_data, text_column=args.text_column,
                                          label_column=args.label_column)
             if held_out.y is None:
                 raise SeqzooError(f"{args.calibration_data}: calibration needs the label column too.")
-            temperature = model.calibrate(held_out.x, [_label_names(held_out)[int(i)] for i in held_out.y])
+            held_out_labels = _row_labels(held_out)
+            unknown = sorted(set(held_out_labels) - set(model.labels))
+            if unknown:
+                raise SeqzooError(f"{args.calibration_data}: the labels {unknown[:5]} are not among the "
+                                  f"model's labels {model.labels}; calibration data must use the same labels.")
+        model.fit(data.x, labels, epochs=args.epochs, batch_size=args.batch_size)
+        if held_out is not None:
+            temperature = model.calibrate(held_out.x, held_out_labels)
             print(f"calibrated on {len(held_out.x)} held-out texts: temperature {temperature:.3f}")
     else:
         raise SeqzooError(f"`finetune` takes text; for {args.name!r} use the Python API.")
-    model.save_preset(args.out)
+    model.save_preset(args.out, overwrite=args.overwrite)
     print(f"saved {args.out}; load it with seqzoo.load({str(args.out)!r})")
     return 0
 
 
-def _label_names(data) -> list[str]:
-    """A CSV's label names, in the order of its label indices."""
-    return data.meta.get("label_names") or [str(v) for v in range(int(data.y.max()) + 1)]
+def _row_labels(data) -> list[str]:
+    """Each row's label as a string: the value found in the CSV column (integers written plainly)."""
+    names = data.meta.get("label_names")
+    return [names[int(i)] for i in data.y] if names else [str(int(v)) for v in data.y]
+
+
+def _label_names(labels: list[str]) -> list[str]:
+    """The distinct labels, sorted numerically when all are integers, else as strings.
+
+    Only labels that occur are classes: -1 and 1 make two classes, 7 and 10 two, not 11.
+    """
+    distinct = set(labels)
+    try:
+        return sorted(distinct, key=int)
+    except ValueError:
+        return sorted(distinct)
 
 
 def cmd_train(args) -> int:
@@ -284,7 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int_flag(minimum=1), default=32)
     p.add_argument("--calibration-data", default=None,
                    help="a CSV of held-out labelled texts (same columns): fit the classifier's temperature on it")
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", required=True, help="the preset directory to write (refused if it holds anything "
+                                                "but a seqzoo preset, unless --overwrite)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace whatever is at --out, even a folder or file that is not a preset")
     p.set_defaults(func=cmd_finetune)
 
     p = sub.add_parser("train", help="retrain a zoo entry from its recipe, on one machine or several")

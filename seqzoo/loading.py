@@ -4,8 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from seqzoo.card import CARD_FILE
-from seqzoo.errors import InputError, SeqzooError, UnknownModelError
-from seqzoo.registry import TASKS, get_entry
+from seqzoo.errors import InputError, SeqzooError
+from seqzoo.registry import TASKS, resolve
 
 
 def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: bool = True,
@@ -17,6 +17,9 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
 
     Args:
         name_or_path: A zoo name (see `list_models`) or a preset directory.
+            A zoo name means the zoo entry even if a folder of that name is
+            in the working directory; write `./NAME` for the folder. A name
+            no zoo entry has is read as a directory.
         num_classes: For classifiers: a new, freshly initialised head with
             this many classes (the tokenizer and backbone stay pretrained).
         weights: False builds the same architecture and tokenizer, untrained.
@@ -36,18 +39,14 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
     import_tensorflow()
     from seqzoo.presets import load_preset
 
-    path = Path(name_or_path)
-    if isinstance(name_or_path, str | Path) and (path / CARD_FILE).is_file():
-        model = load_preset(path, weights=weights)
+    found = resolve(name_or_path)
+    if isinstance(found, Path):
+        if not (found / CARD_FILE).exists() and not (found / CARD_FILE).is_symlink():
+            what = "is not a preset directory (it has no" if found.exists() else "does not exist (no"
+            raise SeqzooError(f"{found} {what} {CARD_FILE}).")
+        model = load_preset(found, weights=weights)
     else:
-        if not isinstance(name_or_path, str):
-            raise InputError(f"Expected a model name or a directory, got {type(name_or_path).__name__}.")
-        try:
-            entry = get_entry(name_or_path)
-        except UnknownModelError:
-            if path.exists():
-                raise SeqzooError(f"{path} is not a preset directory (it has no {CARD_FILE}).") from None
-            raise
+        entry = found
         if entry.preset is not None:
             model = load_preset(entry.preset, weights=weights)
         elif weights:

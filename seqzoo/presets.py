@@ -90,8 +90,7 @@ def save_preset(model, directory, *, card: ModelCard | None = None,
         raise InputError(f"directory must be a path; got {directory!r}.")
     directory = Path(directory).expanduser()
     extras = _checked_extra_files(extra_files)
-    if not overwrite:
-        _refuse_to_clobber(directory)
+    check_save_target(directory, overwrite=overwrite)
     directory.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(directory)
     tmp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}{_TMP_MARK}"))
@@ -146,9 +145,21 @@ def _checked_extra_files(extra_files) -> dict[str, Path]:
     return checked
 
 
-def _refuse_to_clobber(directory: Path) -> None:
-    """Raise `SeqzooError` if `directory` holds anything but a seqzoo preset."""
-    if not directory.exists() and not directory.is_symlink():
+def check_save_target(directory: str | os.PathLike, *, overwrite: bool = False) -> None:
+    """Raise `SeqzooError` if saving a preset to `directory` would delete anything but a preset.
+
+    Free: a path that does not exist, an empty folder, or a seqzoo preset (a
+    valid card and no file it does not list). Anything else (a file, a link, a
+    folder of other things) is refused unless `overwrite` is True. The CLI
+    calls this before training, so a refusal costs no training time.
+
+    Example:
+    >>> check_save_target("~/project")  # doctest: +SKIP
+    Traceback (most recent call last):
+    SeqzooError: /home/me/project is a non-empty folder and not a seqzoo preset; ...
+    """
+    directory = Path(directory).expanduser()
+    if overwrite or (not directory.exists() and not directory.is_symlink()):
         return
     hint = "Choose another path, or pass overwrite=True (CLI: --overwrite) to replace it."
     if directory.is_symlink() or not directory.is_dir():

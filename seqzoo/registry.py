@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import importlib.metadata
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -124,12 +125,64 @@ def list_models(pattern: str | None = None, *, task: str | None = None) -> list[
     )
 
 
+def written_as_path(name: str) -> bool:
+    """Whether `name` is written as a path: it holds a separator, or starts with "." or "~".
+
+    Example:
+    >>> written_as_path("./sentiment-rnn"), written_as_path("sentiment-rnn")
+    (True, False)
+    """
+    separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
+    return any(sep in name for sep in separators) or name.startswith((".", "~"))
+
+
+def resolve(name_or_path) -> ZooEntry | Path:
+    """What `load` and `info` read for `name_or_path`: a zoo entry, or a directory.
+
+    A zoo name means the zoo entry, even when a folder of that name is in the
+    working directory. A directory is used when the argument is a `Path`, is
+    written as a path (`./sentiment-rnn`, `~/models/x`, `a/b`), or is a name
+    that no zoo entry has.
+
+    Raises:
+        InputError: `name_or_path` is not a string or a path (None, bytes ...).
+        UnknownModelError: Neither a zoo entry nor an existing directory.
+
+    Example:
+    >>> resolve("names-lstm").name
+    'names-lstm'
+    >>> resolve("./my-model")  # doctest: +SKIP
+    PosixPath('my-model')
+    """
+    from seqzoo.errors import InputError
+
+    if isinstance(name_or_path, os.PathLike) and not isinstance(name_or_path, str):
+        name_or_path = os.fspath(name_or_path)
+        if not isinstance(name_or_path, str):
+            raise InputError(f"Expected a model name or a directory path, got bytes {name_or_path[:40]!r}.")
+        return Path(name_or_path).expanduser()
+    if not isinstance(name_or_path, str):
+        raise InputError(f"Expected a model name (str) or a directory (str or pathlib.Path), "
+                         f"got {type(name_or_path).__name__} {str(name_or_path)[:40]!r}.")
+    if not name_or_path or "\x00" in name_or_path:
+        raise InputError(f"Expected a model name or a directory, got {name_or_path!r}.")
+    if written_as_path(name_or_path):
+        return Path(name_or_path).expanduser()
+    _discover()
+    if name_or_path in _ENTRIES:
+        return _ENTRIES[name_or_path]
+    if Path(name_or_path).is_dir():
+        return Path(name_or_path)
+    return get_entry(name_or_path)  # Raises UnknownModelError with close matches.
+
+
 def info(name: str | Path) -> ModelCard:
-    """The model card of a zoo entry, or of a preset directory.
+    """The model card of a zoo entry, or of a preset directory (see `resolve` for which wins).
 
     Example:
     >>> print(seqzoo.info("names-lstm"))
     """
-    if (Path(name) / CARD_FILE).is_file():
-        return ModelCard.read(name)
-    return get_entry(str(name)).card
+    found = resolve(name)
+    if isinstance(found, ZooEntry):
+        return found.card
+    return ModelCard.read(found)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 from seqzoo._atomic import replace_directory
+from seqzoo._safe_files import read_plain_file
 from seqzoo.datasets import archive
 from seqzoo.datasets.sources import Source
 from seqzoo.errors import DatasetError
@@ -104,8 +105,9 @@ def read_cached(source: Source) -> Fetched | None:
     files = {}
     for name in names:
         try:
-            files[name] = (directory / name).read_bytes()
-        except OSError:
+            # A link, FIFO or device is a corrupt entry: never read (a FIFO would block), fetched again.
+            files[name] = read_plain_file(directory / name, error=DatasetError)
+        except (OSError, DatasetError):
             return None
     try:
         digests = archive.verify(source, files)

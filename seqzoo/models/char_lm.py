@@ -15,8 +15,12 @@ from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.char_lm_preprocessor import CharLMPreprocessor
 from seqzoo.models.decoding import RecurrentDecoder
 from seqzoo.models.task import Task
+from seqzoo.validation import check_float, check_int, check_str
 
 END_MARKER = "<end>"
+MAX_GENERATE_LENGTH = 1_000_000  # Characters one `generate`/`stream` call may add.
+MAX_SAMPLES = 4_096  # Continuations (`n`) sampled in one batch.
+GENERATE_CHUNK = 1_024  # Steps per compiled call of `generate`: memory follows the text, not max_length.
 DEFAULT_VOCABULARY = [chr(c) for c in range(32, 127)] + ["\n"]
 
 
@@ -112,6 +116,9 @@ class CharLM(Task):
         fast = fast_path.char_lm_predict(self, texts, kwargs)  # Small inputs: one graph call.
         if fast is not None:
             return fast
+        texts = as_string_tensor(texts)
+        if int(texts.shape[0]) == 0:
+            return np.zeros((0, self.backbone.vocabulary_size), np.float32)
         ids = self.preprocessor.with_markers(as_string_tensor(texts))[:, :-1].to_tensor()
         lengths = tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)
         logits = super().predict(ids, verbose=0, **kwargs)
@@ -131,9 +138,9 @@ class CharLM(Task):
         >>> seqzoo.load("names-lstm").predict_next("Joh", k=2)
         [('n', 0.9...), ...]
         """
-        if not isinstance(prefix, str):
-            raise InputError(f"The prefix must be a string, got {type(prefix).__name__}.")
-        ids, probs = fast_path.char_lm_top_next(self, prefix, max(1, int(k)))  # One graph call.
+        prefix = check_str("prefix", prefix)
+        k = check_int("k", k, minimum=1)
+        ids, probs = fast_path.char_lm_top_next(self, prefix, k)  # One graph call.
         return [(self._readable(i), p) for i, p in zip(ids, probs)]
 
     def _readable(self, token_id: int) -> str:
@@ -150,7 +157,9 @@ class CharLM(Task):
 
         Args:
             prompt: The start of the text ("" starts from the start marker).
-            max_length: The most characters to add.
+            max_length: The most characters to add, at most `MAX_GENERATE_LENGTH`
+                (1,000,000). Memory grows with the text produced, not with
+                `max_length`.
             temperature: Sampling temperature; 0 is greedy.
             top_k: Sample only among the k most likely characters.
             top_p: Sample only among the most likely characters whose
@@ -164,8 +173,10 @@ class CharLM(Task):
         Example:
         >>> lm.generate("To be", max_length=50, temperature=0.8, seed=0)
         """
+        max_length = check_int("max_length", max_length, minimum=0, maximum=MAX_GENERATE_LENGTH)
+        chunk = max(1, min(max_length, GENERATE_CHUNK))
         pieces = list(self.stream(prompt, max_length=max_length, temperature=temperature,
-                                  top_k=top_k, top_p=top_p, seed=seed, n=n, chunk_size=max_length))
+                                  top_k=top_k, top_p=top_p, seed=seed, n=n, chunk_size=chunk))
         texts = [prompt + "".join(p[i] for p in pieces) for i in range(n)] if n > 1 else None
         return texts if n > 1 else prompt + "".join(pieces)
 
@@ -181,7 +192,10 @@ class CharLM(Task):
         >>> for piece in lm.stream("To be", max_length=200, seed=1):
         ...     print(piece, end="", flush=True)
         """
-        options = _sampling_options(max_length, temperature, top_k, top_p, seed, n)
+        max_length = check_int("max_length", max_length, minimum=0, maximum=MAX_GENERATE_LENGTH)
+        n = check_int("n", n, minimum=1, maximum=MAX_SAMPLES)
+        chunk_size = check_int("chunk_size", chunk_size, minimum=1)
+        options = _sampling_options(temperature, top_k, top_p, seed, self.backbone.vocabulary_size)
         logits, states = fast_path.char_lm_prefill(self, prompt, n)  # Tokenizer + prefill, one graph call.
         done = tf.zeros([n], tf.bool)
         produced = 0
@@ -208,6 +222,8 @@ class CharLM(Task):
         Example:
         >>> seqzoo.load("names-lstm").score(["Maria", "John"])
         """
+        batch_size = check_int("batch_size", batch_size, minimum=1)
+        chunk_length = check_int("chunk_length", chunk_length, minimum=1)
         fast = fast_path.char_lm_score(self, texts, batch_size, chunk_length)  # One batch, one chunk.
         if fast is not None:
             return fast
@@ -231,20 +247,17 @@ class CharLM(Task):
         return total / count
 
 
-def _sampling_options(max_length, temperature, top_k, top_p, seed, n):
-    if max_length < 0 or n < 1:
-        raise InputError("max_length must be >= 0 and n >= 1.")
-    if temperature < 0 or not np.isfinite(temperature):
-        raise InputError(f"temperature must be >= 0 (0 is greedy), got {temperature}.")
-    if top_p is not None and not 0 < top_p <= 1:
-        raise InputError(f"top_p must be in (0, 1], got {top_p}.")
-    if top_k is not None and top_k < 1:
-        raise InputError(f"top_k must be >= 1, got {top_k}.")
+def _sampling_options(temperature, top_k, top_p, seed, vocabulary_size):
+    """The sampler's options as tensors, each checked (`InputError` naming it otherwise)."""
+    temperature = check_float("temperature", temperature, minimum=0.0)
+    top_k = check_int("top_k", top_k, minimum=1, allow_none=True)
+    top_p = check_float("top_p", top_p, minimum=0.0, maximum=1.0, exclusive_minimum=True, allow_none=True)
+    seed = check_int("seed", seed, allow_none=True)
     if seed is None:
         seed = int(np.random.randint(0, 2**31 - 1))
     return (
-        tf.constant(float(temperature)), tf.constant(int(top_k or 0)),
-        tf.constant(float(top_p or 1.0)), tf.constant(int(seed) % (2**31 - 1)),
+        tf.constant(temperature), tf.constant(min(top_k or 0, vocabulary_size)),  # k > vocabulary keeps all.
+        tf.constant(1.0 if top_p is None else top_p), tf.constant(seed % (2**31 - 1)),
     )
 
 

@@ -59,14 +59,15 @@ class RecurrentDecoder:
             tokens [B, taken] (PAD after a row's end marker), the next logits,
             the new states, the updated `done`, and the number of steps taken.
         """
-        banned = tf.one_hot([PAD_ID, START_ID, OOV_ID], tf.shape(logits)[-1], on_value=-1e9)
-        banned = tf.reduce_sum(banned, axis=0)
+        # Masked inside the sampler after the temperature: a -1e9 added here would be divided by it.
+        banned = tf.reduce_any(tf.one_hot([PAD_ID, START_ID, OOV_ID], tf.shape(logits)[-1], on_value=True,
+                                          off_value=False, dtype=tf.bool), axis=0)
         tokens = tf.TensorArray(tf.int32, size=steps)
 
         def step(i, logits, states, done, tokens):
             token = sample_tokens(
-                logits + banned, temperature=temperature, top_k=top_k, top_p=top_p,
-                seed=tf.stack([seed, offset + i]),
+                logits, temperature=temperature, top_k=top_k, top_p=top_p,
+                seed=tf.stack([seed, offset + i]), banned=banned,
             )
             token = tf.where(done, PAD_ID, token)
             tokens = tokens.write(i, token)

@@ -160,6 +160,8 @@ class Forecaster(Task):
             return super().predict(x, batch_size=batch_size, **kwargs)
         if isinstance(x, np.ndarray | tf.Tensor):
             x, _ = self.preprocessor.check_windows(x)
+            if len(x) == 0:  # No windows, no forecasts (Keras fails on an empty batch).
+                return np.zeros((0, len(self.target_names)), np.float32)
         else:
             x = self.preprocessor.windows(x)
         fast = fast_path.forecaster_predict(self, x, kwargs)  # Small inputs: one graph call.

@@ -131,6 +131,18 @@ def _numeric(name: str, values) -> np.ndarray:
     return array.astype(np.float64)
 
 
+def _check_float32_range(values: np.ndarray, names: list[str]) -> None:
+    """Refuse finite values that become infinite in float32, the model's precision."""
+    with np.errstate(over="ignore"):
+        overflow = np.isfinite(values) & ~np.isfinite(values.astype(np.float32))
+    if overflow.any():
+        row, col = map(int, np.argwhere(overflow)[0])
+        raise InputError(
+            f"Column {names[col]!r}, row {row}: {values[row, col]:.4g} is too large for float32 "
+            f"(the largest is about ±3.4e38); give values in real units."
+        )
+
+
 def read_history(data, names: list[str], *, date_column: str = "date", frequency: str = "daily",
                  min_rows: int = 1, missing: Sequence[str] = ()) -> tuple[list[datetime.date], np.ndarray]:
     """Check a table of dated rows and return (dates, values [rows, len(names)] float32).
@@ -142,6 +154,8 @@ def read_history(data, names: list[str], *, date_column: str = "date", frequency
         date_column: The column of dates.
         frequency: "daily" or "monthly": rows must be consecutive steps.
         min_rows: The fewest rows accepted.
+        missing: Columns of `names` that may hold NaN (not infinity); the model
+            reads them as absent.
 
     Raises:
         InputError: Missing columns, too few rows, NaN or infinite values,
@@ -154,8 +168,6 @@ def read_history(data, names: list[str], *, date_column: str = "date", frequency
     [[1.0], [2.0]]
     """
     columns = _columns_of(data, [date_column, *names])
-        missing: Columns of `names` that may hold NaN (not infinity); the model
-            reads them as absent.
     rows = len(columns[date_column]) if columns else 0
     if rows < min_rows:
         raise InputError(
@@ -163,7 +175,9 @@ def read_history(data, names: list[str], *, date_column: str = "date", frequency
             f"{[date_column, *names]}."
         )
     values = np.stack([_numeric(n, columns[n]) for n in names], axis=1)
+    _check_float32_range(values, names)
     bad = ~np.isfinite(values)
+    bad[:, [names.index(c) for c in missing]] &= ~np.isnan(values[:, [names.index(c) for c in missing]])
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
         raise InputError(
@@ -177,7 +191,6 @@ def read_history(data, names: list[str], *, date_column: str = "date", frequency
     for i in range(1, rows):
         if dates[i] != next_date(dates[i - 1], frequency):
             step = "day" if frequency == "daily" else "month"
-    bad[:, [names.index(c) for c in missing]] &= ~np.isnan(values[:, [names.index(c) for c in missing]])
             raise InputError(
                 f"Rows must be consecutive {frequency} steps in date order, but row {i} "
                 f"({dates[i].isoformat()}) is not the {step} after {dates[i - 1].isoformat()}."
@@ -194,7 +207,7 @@ def read_history_csv(path: str | Path, names: list[str], *, date_column: str = "
     >>> history = read_history_csv("history.csv", ["precipitation", "temp_max", "temp_min", "wind"])
     """
     try:
-        with open(path, newline="", encoding="utf-8") as f:
+        with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: drop a byte-order mark.
             reader = csv.DictReader(f)
             header = reader.fieldnames or []
             missing = [c for c in [date_column, *names] if c not in header]

@@ -4,11 +4,15 @@ from __future__ import annotations
 import tensorflow as tf
 
 
-def sample_tokens(logits, *, temperature, top_k, top_p, seed):
+def sample_tokens(logits, *, temperature, top_k, top_p, seed, banned=None):
     """Sample one token per row of `logits` inside a compiled loop.
 
+    Banned tokens are set to -inf after the division by the temperature, so
+    no temperature, however high, can make them possible again.
+
     Args:
-        logits: [batch, vocabulary] float logits; banned tokens already -inf.
+        logits: [batch, vocabulary] float logits.
+        banned: [vocabulary] bool mask of tokens never to choose, or None.
         temperature: Scalar; 0 means greedy (argmax).
         top_k: Scalar int; keep the k most likely tokens (0 keeps all).
         top_p: Scalar float; keep the smallest set whose probability reaches
@@ -25,11 +29,16 @@ def sample_tokens(logits, *, temperature, top_k, top_p, seed):
     """
     logits = tf.cast(logits, tf.float32)
 
+    def without_banned(values):
+        if banned is None:
+            return values
+        return tf.where(banned, tf.constant(-float("inf")), values)
+
     def greedy():
-        return tf.argmax(logits, axis=-1, output_type=tf.int32)
+        return tf.argmax(without_banned(logits), axis=-1, output_type=tf.int32)
 
     def sample():
-        scaled = logits / tf.cast(temperature, tf.float32)
+        scaled = without_banned(logits / tf.cast(temperature, tf.float32))
         scaled = _keep_top_k(scaled, top_k)
         scaled = _keep_top_p(scaled, top_p)
         drawn = tf.random.stateless_categorical(scaled, 1, seed=seed, dtype=tf.int32)

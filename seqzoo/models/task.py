@@ -119,17 +119,21 @@ class Task(keras.Model):
         return super().evaluate(self._as_dataset(x, y, batch_size=batch_size), **kwargs)
 
     # === Saving ===
-    def save_preset(self, directory, *, card=None, extra_files=None) -> None:
+    def save_preset(self, directory, *, card=None, extra_files=None, overwrite: bool = False) -> None:
         """Write a preset directory that `seqzoo.load(directory)` reads back.
 
         Args:
             directory: Where to write. An existing preset there is replaced
-                only once the new one is complete.
+                only once the new one is complete. Anything else there (a
+                file, a folder that is not a seqzoo preset) is refused with a
+                `SeqzooError`, unless `overwrite=True`.
             card: A `ModelCard` to store (the recipes pass measured metrics).
                 By default a card describing this model is written; metrics
                 of the model it was loaded from are not carried over, since
                 training may have changed them.
-            extra_files: Relative name -> path of files to add (plots, samples).
+            extra_files: Relative name -> path of files to add (plots, samples);
+                names must stay inside the preset (no "..", no absolute path).
+            overwrite: Replace whatever is at `directory`.
 
         Example:
         >>> model.save_preset("my-names-model")
@@ -137,7 +141,7 @@ class Task(keras.Model):
         """
         from seqzoo.presets import save_preset
 
-        save_preset(self, directory, card=card, extra_files=extra_files)
+        save_preset(self, directory, card=card, extra_files=extra_files, overwrite=overwrite)
 
     def export_saved_model(self, directory, *, version: int = 1, overwrite: bool = False):
         """Write `directory/version/`, a SavedModel for TensorFlow Serving that takes raw inputs.

@@ -6,12 +6,14 @@ import numpy as np
 import tensorflow as tf
 
 from seqzoo.errors import InputError
+from seqzoo.layers.tokenizer import as_string_tensor
 from seqzoo.layers.word_tokenizer import WordTokenizer
 from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.calibration import Temperature, check_temperature, chunk_probabilities, fit_temperature
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
+from seqzoo.validation import check_int
 
 POOLINGS = ("last", "max_mean")
 
@@ -190,8 +192,13 @@ class TextClassifier(Task):
 
     # === Labels ===
     def encode_labels(self, labels, count: int) -> np.ndarray:
-        """Label strings or ints -> int array; checks the count and the range."""
-        labels = list(labels) if not isinstance(labels, np.ndarray) else labels.tolist()
+        """Label strings or ints -> int array; checks the count and the range.
+
+        `labels` is any 1-D sequence: a list, tuple, numpy array or pandas Series.
+        """
+        if isinstance(labels, str | bytes) or not hasattr(labels, "__iter__"):
+            raise InputError(f"labels must be a sequence with one label per text; got {type(labels).__name__}.")
+        labels = labels.tolist() if hasattr(labels, "tolist") else list(labels)
         if len(labels) != count:
             raise InputError(f"Got {count} texts but {len(labels)} labels; give one label per text.")
         index = {name: i for i, name in enumerate(self.labels)}
@@ -211,7 +218,10 @@ class TextClassifier(Task):
 
     def _as_dataset(self, x, y=None, **kwargs):
         if self.preprocessor is not None and not isinstance(x, tf.data.Dataset):
-            count = len(x) if isinstance(x, list | tuple | np.ndarray) else 1
+            x = as_string_tensor(x)  # Any 1-D sequence of strings: list, tuple, array, pandas Series.
+            count = int(x.shape[0])
+            if count == 0:
+                raise InputError("Got no texts; pass at least one.")
             y = None if y is None else self.encode_labels(y, count)
         return super()._as_dataset(x, y, **kwargs)
 
@@ -226,9 +236,13 @@ class TextClassifier(Task):
         """
         if self.preprocessor is None:
             return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
+        batch_size = check_int("batch_size", batch_size, minimum=1)
         fast = fast_path.classifier_predict(self, texts, kwargs)  # Small inputs: one graph call.
         if fast is not None:
             return fast
+        texts = as_string_tensor(texts)
+        if int(texts.shape[0]) == 0:
+            return np.zeros((0, self.num_classes), np.float32)
         ids, owners, sizes = self.preprocessor.chunks(texts)
         logits = super().predict(ids, batch_size=batch_size, verbose=0, **kwargs)
         return chunk_probabilities(logits, owners, sizes, _text_count(owners)).astype(np.float32)
