@@ -10,8 +10,12 @@ from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor
 from seqzoo.models.history_table import as_table, format_table, next_date, read_history_csv
+from seqzoo.models.input_range_warning import warn_if_out_of_range
 from seqzoo.models.residual_head import ResidualHead
 from seqzoo.models.task import Task
+from seqzoo.models.window_normalization import WindowNormalization, WindowResidualHead, masked_mae, masked_mse
+
+NORMALIZATIONS = ("dataset", "window")
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
@@ -33,6 +37,10 @@ class Forecaster(Task):
         backbone: A `RecurrentBackbone` of features, `return_sequences=False`.
         preprocessor: A `ForecasterPreprocessor`.
         adapted: Whether the normalisation statistics are already set.
+        normalization: "dataset" (statistics of the training data, as above) or
+            "window": each window scaled by its own mean and std, reversed on the
+            output (`WindowNormalization`, `WindowResidualHead`), so the model
+            reads every climate alike.
 
     Example:
     >>> model = seqzoo.load("weather-lstm")
@@ -45,31 +53,41 @@ class Forecaster(Task):
 
     task_name = "forecasting"
 
-    def __init__(self, backbone, preprocessor, adapted: bool = False, **kwargs):
+    def __init__(self, backbone, preprocessor, adapted: bool = False, normalization: str = "dataset", **kwargs):
         if backbone.return_sequences or backbone.vocabulary_size is not None:
             raise InputError("A forecaster needs a feature backbone with return_sequences=False.")
-        if backbone.feature_dim != len(preprocessor.input_columns):
-            raise InputError(
-                f"The backbone reads {backbone.feature_dim} features but the preprocessor makes "
-                f"{len(preprocessor.input_columns)} ({preprocessor.input_columns})."
-            )
+        if normalization not in NORMALIZATIONS:
+            raise InputError(f"normalization must be one of {NORMALIZATIONS}, got {normalization!r}.")
         # === Layers ===
+        if normalization == "window":
+            missing = [preprocessor.input_columns.index(c) for c in preprocessor.missing]
+            self.normalizer = WindowNormalization(len(preprocessor.input_columns), missing, name="normalizer")
+            self.head = WindowResidualHead(preprocessor.target_indices, name="residual_head")
+            width = self.normalizer.output_dim
+        else:
+            self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
+            self.head = ResidualHead(preprocessor.target_indices, name="residual_head")
+            width = len(preprocessor.input_columns)
+        if backbone.feature_dim != width:
+            raise InputError(
+                f"The backbone reads {backbone.feature_dim} features but the preprocessor and "
+                f"{normalization} normalisation make {width} ({preprocessor.input_columns})."
+            )
         self.backbone = backbone
         self.preprocessor = preprocessor
-        self.normalizer = keras.layers.Normalization(axis=-1, name="normalizer")
-        self.head = ResidualHead(preprocessor.target_indices, name="residual_head")
         # === Functional Model ===
-        inputs = keras.Input(shape=(preprocessor.window, backbone.feature_dim), name="history")
+        inputs = keras.Input(shape=(preprocessor.window, len(preprocessor.input_columns)), name="history")
         outputs = self.head(backbone(self.normalizer(inputs)), inputs)
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)
         # === Config ===
         self.adapted = bool(adapted)
+        self.normalization = normalization
 
     @classmethod
     def create(cls, architecture: str, *, feature_names=None, target_names=None, window: int = 7,
                season: bool = True, frequency: str = "daily", date_column: str = "date", data=None,
                hidden_size: int = 32, num_layers: int = 1, bidirectional: bool = False,
-               dropout: float = 0.0, **unknown) -> "Forecaster":
+               dropout: float = 0.0, normalization: str = "dataset", missing=(), **unknown) -> "Forecaster":
         """An untrained forecaster.
 
         Args:
@@ -79,18 +97,25 @@ class Forecaster(Task):
             data: Training data to adapt the normalisation to now (a table);
                 otherwise the first `fit` does.
             hidden_size, num_layers, bidirectional, dropout: See `RecurrentBackbone`.
+            normalization: "dataset" or "window"; see the class docstring.
+            missing: Feature columns that may hold NaN (only with "window").
         """
         if unknown:
             raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for this task.")
         if not feature_names:
             raise InputError("A forecaster needs feature_names: the numeric columns it reads.")
+        if missing and normalization != "window":
+            raise InputError("missing columns need normalization='window', which reads NaN as absent.")
         preprocessor = ForecasterPreprocessor(feature_names, target_names, window=window, season=season,
-                                              frequency=frequency, date_column=date_column)
+                                              frequency=frequency, date_column=date_column, missing=missing)
+        columns = len(preprocessor.input_columns)
+        width = (WindowNormalization(columns, [preprocessor.input_columns.index(c) for c in preprocessor.missing])
+                 .output_dim if normalization == "window" else columns)
         backbone = RecurrentBackbone(
-            architecture, feature_dim=len(preprocessor.input_columns), hidden_size=hidden_size,
+            architecture, feature_dim=width, hidden_size=hidden_size,
             num_layers=num_layers, bidirectional=bidirectional, dropout=dropout, return_sequences=False,
         )
-        model = cls(backbone, preprocessor)
+        model = cls(backbone, preprocessor, normalization=normalization)
         if data is not None:
             model.adapt(data)
         return model
@@ -98,6 +123,9 @@ class Forecaster(Task):
     def default_compile_arguments(self) -> dict:
         # Squared error in real units trained best on weather (lower validation MAE than
         # an MAE loss); MAE is what model cards report, so it is tracked too.
+        if self.preprocessor is not None and self.preprocessor.missing:  # NaN targets are skipped.
+            return {"optimizer": keras.optimizers.Adam(3e-3, clipnorm=1.0), "loss": masked_mse,
+                    "metrics": [keras.metrics.MeanMetricWrapper(masked_mae, name="mae")]}
         return {"optimizer": keras.optimizers.Adam(3e-3, clipnorm=1.0),
                 "loss": keras.losses.MeanSquaredError(), "metrics": [keras.metrics.MeanAbsoluteError(name="mae")]}
 
@@ -137,7 +165,8 @@ class Forecaster(Task):
             x, y = self.preprocessor.training_arrays(x, y)
         x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
         self.normalizer.adapt(x)
-        self.head.adapt(y - x[:, -1, self.head.target_indices])
+        if self.normalization == "dataset":  # The window head scales by each window's own spread.
+            self.head.adapt(y - x[:, -1, self.head.target_indices])
         self.adapted = True
 
     def fit(self, x=None, y=None, **kwargs):
@@ -190,6 +219,11 @@ class Forecaster(Task):
             InputError: Missing columns, too few rows, NaN or infinite values,
                 unreadable or non-consecutive dates, or non-numeric values.
 
+        Warns:
+            SeqzooWarning: Once per call, when the last `window` rows leave the
+                training input range recorded in the card (`extra["input_range"]`),
+                naming the feature, how far out it is and what to do.
+
         Example:
         >>> model = seqzoo.load("weather-lstm")
         >>> model.forecast({"date": ["2015-06-0%d" % d for d in range(1, 8)],
@@ -204,7 +238,9 @@ class Forecaster(Task):
         reader = self.reader
         dates, values = reader.read(history, min_rows=reader.window)
         dates, values = dates[-reader.window :], values[-reader.window :]
-        held = values.mean(axis=0)  # What unpredicted features are assumed to be later on.
+        # Once per call: the observed window only, not the model's own later forecasts.
+        warn_if_out_of_range(self.card, values, reader.feature_names, stacklevel=4)
+        held = _column_means(values)  # What unpredicted features are assumed to be later on.
         rows = []
         for _ in range(int(horizon)):
             window = reader.model_inputs(dates, values)[None]
@@ -239,4 +275,14 @@ class Forecaster(Task):
     def get_config(self) -> dict:
         config = super().get_config()
         config["adapted"] = self.adapted
+        if self.normalization != "dataset":  # Older configs have no key and mean "dataset".
+            config["normalization"] = self.normalization
         return config
+
+
+def _column_means(values: np.ndarray) -> np.ndarray:
+    """Mean of each column over the rows; NaN only where a column (an allowed missing one) is all NaN."""
+    present = np.isfinite(values)
+    total = np.where(present, values, 0.0).sum(axis=0)
+    count = present.sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan).astype(values.dtype)
