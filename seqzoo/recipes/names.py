@@ -38,7 +38,7 @@ from seqzoo.recipes.runner import (apply_overrides, display_path, fit_resumable,
 DATASET = "names-us-ssa"
 HPARAMS = {
     "lstm": {"embedding_dim": 32, "hidden_size": 192, "num_layers": 2, "dropout": 0.1},
-    "simple_rnn": {"embedding_dim": 32, "hidden_size": 256, "num_layers": 2, "dropout": 0.1},
+    "simple_rnn": {"embedding_dim": 32, "hidden_size": 192, "num_layers": 2, "dropout": 0.1},
     "gru": {"embedding_dim": 32, "hidden_size": 192, "num_layers": 2, "dropout": 0.1},
 }
 NAMES = {"lstm": "names-lstm", "simple_rnn": "names-rnn", "gru": "names-gru"}
