@@ -23,6 +23,7 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, user_mode())  # mkstemp's 0600 would hide the file from other users.
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -31,6 +32,32 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def user_mode(*, directory: bool = False) -> int:
+    """The mode the user's umask gives a new file (0o666 & ~umask) or folder (0o777 & ~umask).
+
+    `tempfile.mkstemp` and `mkdtemp` make private 0600/0700 entries; whatever seqzoo
+    writes for the user gets this mode instead, as `open` or `mkdir` would give it.
+
+    Example:
+    >>> oct(user_mode())  # with umask 022
+    '0o644'
+    """
+    return (0o777 if directory else 0o666) & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux shows it without changing it (os.umask would, for a moment, for every thread).
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def replace_directory(tmp_dir: Path, final_dir: Path) -> None:
@@ -46,6 +73,8 @@ def replace_directory(tmp_dir: Path, final_dir: Path) -> None:
         final_dir: Where it should end up.
     """
     tmp_dir, final_dir = Path(tmp_dir), Path(final_dir)
+    if tmp_dir.is_dir() and not tmp_dir.is_symlink():
+        os.chmod(tmp_dir, user_mode(directory=True))  # mkdtemp's 0700 would hide it from other users.
     present = final_dir.exists() or final_dir.is_symlink()
     if present and _exchange(tmp_dir, final_dir):
         remove_path(tmp_dir)  # It now holds the old content.

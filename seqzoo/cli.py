@@ -69,8 +69,7 @@ def cmd_generate(args) -> int:
         for piece in pieces:
             print(piece, end="", flush=True)
             if stop.is_set():  # Ctrl-C: the chunk just written stays, then stop.
-                print(flush=True)
-                return 130
+                _exit_now(130)
     print()
     return 0
 
@@ -78,6 +77,21 @@ def cmd_generate(args) -> int:
 # Characters per compiled decoding call of `generate`: Ctrl-C stops at the end of one.
 GENERATE_CHUNK = 8
 INTERRUPT_GRACE_S = 1.0
+
+
+def _exit_now(code: int, flush: bool = True) -> None:
+    """End the process at once, after the output so far (TensorFlow's teardown takes seconds).
+
+    From another thread `flush` is False: the main thread may hold stdout's lock mid-write,
+    and what it flushed already stays.
+    """
+    with contextlib.suppress(Exception):
+        if flush:
+            print(flush=True)
+            sys.stderr.flush()
+        else:
+            os.write(sys.stdout.fileno(), b"\n")
+    os._exit(code)
 
 
 @contextlib.contextmanager
@@ -93,17 +107,11 @@ def _stop_on_interrupt():
 
     stop = threading.Event()
 
-    def give_up():
-        with contextlib.suppress(Exception):
-            print(flush=True)
-            sys.stderr.flush()
-        os._exit(130)
-
     def interrupted(signum, frame):
         if stop.is_set():
-            give_up()
+            _exit_now(130)
         stop.set()
-        timer = threading.Timer(INTERRUPT_GRACE_S, give_up)
+        timer = threading.Timer(INTERRUPT_GRACE_S, _exit_now, args=(130, False))
         timer.daemon = True
         timer.start()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -132,8 +131,11 @@ def export_saved_model(model, directory, *, version: int = 1, overwrite: bool = 
     """
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise InputError(f"version must be a whole number >= 1, got {version!r}.")
+    from seqzoo.export.paths import check_target, writing
+
     model = resolve_model(model)
     target = Path(directory) / str(version)
+    check_target(target, kind="folder")
     if target.exists() and not overwrite:
         raise ExportExistsError(
             f"{target} exists already; choose another version, or pass overwrite=True (--overwrite)."
@@ -142,19 +144,24 @@ def export_saved_model(model, directory, *, version: int = 1, overwrite: bool = 
 
     module = serving_module(model, top_k=top_k)
     signatures = module.signatures()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A name TensorFlow Serving ignores (not a number) until the rename below.
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{version}.tmp-"))
-    try:
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; a server may run as another user.
-        tf.saved_model.save(module, str(tmp), signatures=signatures)
-        (tmp / METADATA_FILE).parent.mkdir(parents=True, exist_ok=True)
-        (tmp / METADATA_FILE).write_text(json.dumps(metadata(model, signatures), indent=1), encoding="utf-8")
-        from seqzoo._atomic import replace_directory
+    from seqzoo._atomic import remove_path, replace_directory, user_mode
 
-        replace_directory(tmp, target)
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # A name TensorFlow Serving ignores (not a number) until the rename below.
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{version}.tmp-"))
+    try:
+        os.chmod(tmp, user_mode(directory=True))  # mkdtemp makes it private; a server may run as another user.
+        with writing(target):
+            tf.saved_model.save(module, str(tmp), signatures=signatures)
+            (tmp / METADATA_FILE).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / METADATA_FILE).write_text(json.dumps(metadata(model, signatures), indent=1),
+                                             encoding="utf-8")
+            # Swapped with an old version (a folder, or a stray file named like one), which is then
+            # removed: nothing named `.VERSION.tmp-*` stays in the folder a server watches.
+            replace_directory(tmp, target)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_path(tmp)
         raise
     return target
 

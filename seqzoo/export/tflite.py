@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 from pathlib import Path
 
@@ -139,7 +140,8 @@ def export_tflite(model, path, *, overwrite: bool = False, select_tf_ops: bool =
 
     Args:
         model: A task model, a zoo name or a preset directory.
-        path: The file to write (a directory gets `model.tflite` inside).
+        path: The file to write; an existing folder, or a path ending in "/", gets
+            `model.tflite` inside.
         overwrite: Replace an existing file.
         select_tf_ops: Allow TensorFlow ops that TFLite lacks.
 
@@ -152,14 +154,37 @@ def export_tflite(model, path, *, overwrite: bool = False, select_tf_ops: bool =
     >>> runner(features=np.zeros([1, 7, 4], "float32"), day_of_year=np.zeros([1, 7], "int32"))
     """
     from seqzoo._atomic import write_bytes_atomic
+    from seqzoo.export.paths import check_target, writing
 
-    path = Path(path)
-    if path.is_dir() or str(path).endswith("/"):
-        path = path / "model.tflite"
+    path = tflite_path(path)
+    check_target(path, kind="file")
     if path.exists() and not overwrite:
         raise ExportExistsError(f"{path} exists already; pass overwrite=True (--overwrite) to replace it.")
-    write_bytes_atomic(path, convert(model, select_tf_ops=select_tf_ops))
+    if path.is_dir():
+        raise ExportExistsError(f"{path} is a folder; choose a file name, or --out {path}/ to write "
+                                "model.tflite inside it.")
+    data = convert(model, select_tf_ops=select_tf_ops)
+    with writing(path):
+        write_bytes_atomic(path, data)
     return path
+
+
+def tflite_path(path) -> Path:
+    """The file an export to `path` writes: `path/model.tflite` for a folder or a path ending in "/".
+
+    `Path` drops a trailing separator, so the check reads the text as given.
+
+    Example:
+    >>> tflite_path("serving/")
+    PosixPath('serving/model.tflite')
+    """
+    text = os.fspath(path)
+    separators = tuple(s for s in (os.sep, os.altsep) if s)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if text.endswith(separators) or Path(text).is_dir():
+        return Path(text) / "model.tflite"
+    return Path(text)
 
 
 def _first_lines(error: Exception, limit: int = 600) -> str:

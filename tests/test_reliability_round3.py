@@ -1,0 +1,276 @@
+"""Issue 26 (reliability round 3): training that never hangs and always resumes, exports that
+are readable and checked, a CLI that never dumps a traceback.
+
+Subprocess tests run the real `seqzoo` command with a tiny model, each bounded by a timeout.
+"""
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import seqzoo
+from seqzoo.cli import main
+from seqzoo.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ["--override", "hidden_size=8", "--override", "embedding_dim=4", "--override", "num_layers=1",
+        "--override", "patience=100"]
+
+
+def seqzoo_command(args, home, **popen):
+    """A `python -m seqzoo.cli ARGS` subprocess with its own SEQZOO_HOME."""
+    env = {**os.environ, "SEQZOO_HOME": str(home), "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.pop("TF_CONFIG", None)
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **popen}
+    return subprocess.Popen([sys.executable, "-m", "seqzoo.cli", *args], env=env, **popen)
+
+
+def finish(process, timeout):
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"still running after {timeout} s:\n{out}\n{err[-3000:]}")
+    return process.returncode, out, err
+
+
+def umask_mode(directory=False):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return (0o777 if directory else 0o666) & ~mask
+
+
+def mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# === Item 2: --epochs 0 or negative is refused; None is the recipe's schedule ===
+@pytest.mark.parametrize("epochs", [0, -3])
+def test_zero_or_negative_epochs_are_refused(epochs, monkeypatch):
+    from seqzoo.recipes import run_recipe
+
+    ran = []
+    monkeypatch.setattr("seqzoo.recipes.names.train", lambda **kw: ran.append(kw))
+    with pytest.raises(InputError, match=f"epochs must be >= 1; got {epochs}"):
+        seqzoo.train("names-lstm", epochs=epochs)
+    with pytest.raises(InputError, match="epochs must be >= 1"):
+        run_recipe("names-lstm", out="/tmp/never", epochs=epochs)
+    run_recipe("names-lstm", out="/tmp/never", epochs=None)
+    assert "epochs" not in ran[0]  # the recipe's default schedule
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "names-lstm", "--epochs", str(epochs)])
+    assert exit_info.value.code == 2
+    assert not ran[1:]
+
+
+# === Item 12: duplicate CSV columns ===
+def test_duplicate_csv_columns_are_refused_by_name(tmp_path):
+    from seqzoo.datasets import from_csv
+
+    path = tmp_path / "dup.csv"
+    path.write_text("text,label,text\nfirst,1,second\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"\['text'\] more than once"):
+        from_csv(path, label_column="label")
+
+
+# === Item 13: every SEQZOO_* variable is checked and named ===
+def test_bad_seqzoo_variables_are_named_not_tracebacks(tmp_path, monkeypatch, capsys, preset):
+    from seqzoo.datasets.fetch import _find_links, seqzoo_home
+
+    monkeypatch.setenv("SEQZOO_MAX_TENSOR_BYTES", "abc")
+    assert main(["info", str(preset)]) in (0, 2)  # info reads no weights
+    assert main(["predict", str(preset), "Jo"]) == 2
+    assert "SEQZOO_MAX_TENSOR_BYTES='abc' is not an integer" in capsys.readouterr().err
+    monkeypatch.delenv("SEQZOO_MAX_TENSOR_BYTES")
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    monkeypatch.setenv("SEQZOO_HOME", str(a_file))
+    with pytest.raises(InputError, match="SEQZOO_HOME=.* names a file"):
+        seqzoo_home()
+    with pytest.raises(InputError, match="SEQZOO_HOME"):
+        seqzoo.training.default_output("names-lstm")
+    monkeypatch.setenv("SEQZOO_HOME", "   ")
+    with pytest.raises(InputError, match="SEQZOO_HOME"):
+        seqzoo_home()
+    monkeypatch.setenv("SEQZOO_HOME", str(tmp_path))
+    monkeypatch.setenv("SEQZOO_PIP_FIND_LINKS", str(tmp_path / "missing"))
+    with pytest.raises(InputError, match="SEQZOO_PIP_FIND_LINKS=.* is not a folder"):
+        _find_links()
+    monkeypatch.setenv("SEQZOO_PIP_FIND_LINKS", str(tmp_path))
+    assert _find_links() == str(tmp_path)
+
+
+# === Item 15: numeric flags are finite and in range ===
+@pytest.mark.parametrize("argv, message", [
+    (["train", "names-lstm", "--peer-timeout", "nan"], "--peer-timeout: must be a finite number"),
+    (["train", "names-lstm", "--peer-timeout", "inf"], "--peer-timeout: must be a finite number"),
+    (["train", "names-lstm", "--peer-timeout", "0"], "--peer-timeout: must be greater than 0"),
+    (["train", "names-lstm", "--worker-index", "-1"], "--worker-index: must be >= 0"),
+    (["train", "names-lstm", "--seed", "1.5"], "--seed: '1.5' is not a whole number"),
+    (["generate", "x", "--temperature", "nan"], "--temperature: must be a finite number"),
+    (["generate", "x", "--top-p", "0"], "--top-p: must be greater than 0"),
+    (["generate", "x", "--length", "-1"], "--length: must be >= 0"),
+    (["predict", "x", "y", "-k", "0"], "-k: must be >= 1"),
+    (["forecast", "x", "--data", "d.csv", "--horizon", "0"], "--horizon: must be >= 1"),
+    (["export", "x", "--out", "o", "--version", "0"], "--version: must be >= 1"),
+])
+def test_numeric_flags_are_checked_up_front(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_train_api_checks_the_peer_timeout():
+    with pytest.raises(InputError, match="peer_timeout_s must be a finite number"):
+        seqzoo.train("names-lstm", peer_timeout_s=float("nan"))
+
+
+# === Items 4, 9, 10, 11: export paths and modes ===
+@pytest.fixture()
+def fake_tflite(monkeypatch):
+    """The TFLite converter is slow and not what these tests check: it returns fixed bytes."""
+    monkeypatch.setattr("seqzoo.export.tflite.convert", lambda model, **kw: b"TFL3-bytes")
+
+
+def test_tflite_out_with_a_trailing_slash_is_a_folder(tmp_path, fake_tflite, preset, capsys):
+    from seqzoo.export.tflite import export_tflite
+
+    out = tmp_path / "serving"
+    assert main(["export", str(preset), "--format", "tflite", "--out", f"{out}{os.sep}"]) == 0
+    assert out.is_dir() and (out / "model.tflite").read_bytes() == b"TFL3-bytes"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert export_tflite(preset, existing) == existing / "model.tflite"
+    assert (existing / "model.tflite").is_file()
+
+
+@pytest.mark.parametrize("fmt", ["tflite", "saved_model"])
+def test_export_out_at_or_below_a_file_is_one_error_line(tmp_path, fake_tflite, preset, capsys, fmt):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("keep me")
+    below = a_file / "model.tflite" if fmt == "tflite" else a_file / "sub"
+    assert main(["export", str(preset), "--format", fmt, "--out", str(below)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("seqzoo: error: Cannot write") and f"{a_file} is a file, not a folder" in err
+    if fmt == "saved_model":  # the base directory itself is a file
+        assert main(["export", str(preset), "--format", fmt, "--out", str(a_file)]) == 2
+        assert f"{a_file} is a file, not a folder" in capsys.readouterr().err
+    else:  # an existing file without --overwrite
+        assert main(["export", str(preset), "--format", fmt, "--out", str(a_file)]) == 2
+        assert "exists already" in capsys.readouterr().err
+    assert a_file.read_text() == "keep me"
+
+
+@pytest.fixture()
+def fake_saved_model(monkeypatch):
+    """Signatures are not what these tests check: a SavedModel of one small file."""
+    import tensorflow as tf
+
+    class Module:
+        def signatures(self):
+            return {}
+
+    def save(module, directory, signatures=None):
+        Path(directory, "saved_model.pb").write_bytes(b"pb")
+
+    monkeypatch.setattr("seqzoo.export.saved_model.serving_module", lambda model, top_k=5: Module())
+    monkeypatch.setattr(tf.saved_model, "save", save)
+
+
+def test_overwrite_over_a_version_file_leaves_no_junk(tmp_path, fake_saved_model, preset):
+    from seqzoo.export.saved_model import export_saved_model
+
+    base = tmp_path / "serving"
+    base.mkdir()
+    (base / "1").write_text("a stray file named like a version")
+    target = export_saved_model(preset, base, version=1, overwrite=True)
+    assert target.is_dir() and (target / "saved_model.pb").is_file()
+    assert sorted(p.name for p in base.iterdir()) == ["1"]  # no .1.tmp-* left for TF Serving to see
+    export_saved_model(preset, base, version=1, overwrite=True)  # over a folder, too
+    assert sorted(p.name for p in base.iterdir()) == ["1"]
+
+
+def test_written_files_get_the_umask_mode(tmp_path, fake_tflite, fake_saved_model, preset):
+    from seqzoo._atomic import write_bytes_atomic
+    from seqzoo.export.saved_model import export_saved_model
+    from seqzoo.export.tflite import export_tflite
+
+    old = os.umask(0o022)
+    try:
+        path = export_tflite(preset, tmp_path / "m.tflite")
+        assert mode(path) == 0o644
+        target = export_saved_model(preset, tmp_path / "serving")
+        assert mode(target) == 0o755
+        write_bytes_atomic(tmp_path / "run" / "elapsed_s.txt", b"1.0")
+        assert mode(tmp_path / "run" / "elapsed_s.txt") == 0o644
+        os.umask(0o027)
+        write_bytes_atomic(tmp_path / "group.txt", b"x")
+        assert mode(tmp_path / "group.txt") == 0o640
+    finally:
+        os.umask(old)
+
+
+def test_saved_presets_get_the_umask_mode(tmp_path, tiny_lm):
+    old = os.umask(0o022)
+    try:
+        tiny_lm.save_preset(tmp_path / "p")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "p") == 0o755
+    assert all(mode(p) == 0o644 for p in (tmp_path / "p").rglob("*") if p.is_file())
+
+
+# === Item 14 and 16: generate into a closed pipe, and Ctrl-C ===
+@pytest.fixture(scope="module")
+def lm_preset(tmp_path_factory):
+    import keras
+    import numpy as np
+
+    from seqzoo.layers.tokenizer import END_ID
+
+    keras.utils.set_random_seed(0)
+    names = ["John", "Mary", "Anna", "Hannah"] * 4
+    model = seqzoo.build("lstm", "char_lm", texts=names, hidden_size=8, embedding_dim=4)
+    head = next(v for v in model.weights if v.path == "lm_head/bias")
+    head.assign(head.numpy() - 50.0 * (np.arange(head.shape[0]) == END_ID))  # it never ends a text
+    path = tmp_path_factory.mktemp("lm") / "tiny"
+    model.save_preset(path)
+    return path
+
+
+def test_generate_into_a_closed_pipe_ends_quietly(lm_preset, tmp_path):
+    process = seqzoo_command(["generate", str(lm_preset), "--length", "200000", "--seed", "0"], tmp_path)
+    first = process.stdout.read(3)  # `| head -c 3`
+    process.stdout.close()
+    code = process.wait(timeout=120)
+    err = process.stderr.read().decode()
+    assert len(first) == 3
+    assert code == 141 and "Traceback" not in err and "BrokenPipe" not in err, err[-2000:]
+
+
+def test_ctrl_c_stops_generate_within_a_second(lm_preset, tmp_path):
+    process = seqzoo_command(["generate", str(lm_preset), "--length", "1000000", "--seed", "0",
+                              "--prompt", "Jo"], tmp_path)
+    received = process.stdout.read(40)  # compiled and streaming
+    process.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    try:
+        rest, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("generate ignored Ctrl-C")
+    took = time.monotonic() - sent
+    assert process.returncode == 130, err.decode()[-2000:]
+    assert took < 1.5, f"stopped {took:.2f} s after Ctrl-C"
+    assert received.startswith(b"Jo") and b"Traceback" not in err
