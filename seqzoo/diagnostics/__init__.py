@@ -7,6 +7,9 @@
   char LM, the units that follow a feature (quotes, brackets, line position), and
   an HTML heatmap of one unit.
 - `write_report`: all of it on one HTML page (the `seqzoo explain` command).
+- `attributions(model, inputs)`: how much each word, character or input day
+  contributed to one prediction (integrated gradients or occlusion);
+  `render_attributions` draws them on an HTML page (`seqzoo explain --attributions`).
 
 Names load on first use, so importing this package does not import TensorFlow.
 
@@ -33,6 +36,10 @@ _NAMES = {
     "FEATURES": "features",
     "MEMORY_FEATURES": "features",
     "write_report": "report",
+    "attributions": "attributions",
+    "render_attributions": "attribution_html",
+    "TokenAttribution": "attribution_results",
+    "ForecastAttribution": "attribution_results",
 }
 
 
