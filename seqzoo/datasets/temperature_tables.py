@@ -139,8 +139,13 @@ def _parsed(rows: list[tuple[str, str, list[float]]], features: list[str],
 
 def parse_clemson(files: dict[str, bytes]) -> Parsed:
     """Clemson, SC daily tmax/tmin (deg F) -> temp_max, temp_min in deg C."""
+    return parse_clemson_csv(table_csv(files, CLEMSON_FILE))
+
+
+def parse_clemson_csv(text: str) -> Parsed:
+    """`parse_clemson` of the table's CSV text (columns date, tmin, tmax)."""
     rows = []
-    for line, row in _records(CLEMSON_FILE, table_csv(files, CLEMSON_FILE), ["date", "tmin", "tmax"]):
+    for line, row in _records(CLEMSON_FILE, text, ["date", "tmin", "tmax"]):
         try:
             date = datetime.date.fromisoformat(row["date"].strip()).isoformat()
         except ValueError:
@@ -168,8 +173,13 @@ def melbourne_date(time: float) -> str:
 
 def parse_melbourne(files: dict[str, bytes]) -> Parsed:
     """Melbourne daily maximum temperature (deg C); one feature, temp_max."""
+    return parse_melbourne_csv(table_csv(files, MELBOURNE_FILE))
+
+
+def parse_melbourne_csv(text: str) -> Parsed:
+    """`parse_melbourne` of the table's CSV text (columns time, value)."""
     rows = []
-    for line, row in _records(MELBOURNE_FILE, table_csv(files, MELBOURNE_FILE), ["time", "value"]):
+    for line, row in _records(MELBOURNE_FILE, text, ["time", "value"]):
         date = melbourne_date(_number(MELBOURNE_FILE, line, row["time"]))
         rows.append(("Melbourne", date, [_number(MELBOURNE_FILE, line, row["value"])]))
     return _parsed(rows, ["temp_max"], MELBOURNE_VALIDATION)
@@ -196,9 +206,14 @@ def daily_min_max(hourly: list[tuple[str, str, float]], min_hours: int = MIN_HOU
 
 def parse_nyc(files: dict[str, bytes]) -> Parsed:
     """New York's three airports (EWR, JFK, LGA): hourly temp (deg F) -> daily max/min in deg C."""
+    return parse_nyc_csv(table_csv(files, NYC_FILE))
+
+
+def parse_nyc_csv(text: str) -> Parsed:
+    """`parse_nyc` of the table's CSV text (columns origin, year, month, day, temp; one row an hour)."""
     hourly = []
     columns = ["origin", "year", "month", "day", "temp"]
-    for line, row in _records(NYC_FILE, table_csv(files, NYC_FILE), columns):
+    for line, row in _records(NYC_FILE, text, columns):
         try:
             date = datetime.date(int(row["year"]), int(row["month"]), int(row["day"])).isoformat()
         except ValueError:
