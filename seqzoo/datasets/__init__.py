@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from seqzoo.datasets import fetch as _fetch
 from seqzoo.datasets.dataset_info import DatasetInfo, info
+from seqzoo.datasets.embeddings import load_embeddings
 from seqzoo.datasets.parsers import PARSERS as _PARSERS
 from seqzoo.datasets.sources import SOURCES as _SOURCES
 from seqzoo.datasets.sources import get_source as _get_source
@@ -23,9 +24,10 @@ from seqzoo.datasets.split import Split
 from seqzoo.datasets.splits import check_split as _check_split
 from seqzoo.datasets.splits import stable_bucket
 from seqzoo.datasets.user_files import from_csv, from_text_files
+from seqzoo.errors import DatasetError
 
 __all__ = ["DatasetInfo", "Split", "from_csv", "from_text_files", "info", "list_datasets",
-           "load", "stable_bucket"]
+           "load", "load_embeddings", "stable_bucket"]
 
 
 def list_datasets() -> list[str]:
@@ -61,6 +63,9 @@ def load(name: str, split: str = "train") -> Split:
     (['Abbey', 'Adela', 'Adriene'], ['female', 'female', 'female'])
     """
     source = _get_source(name)
+    if name not in _PARSERS:  # A resource such as word vectors, not a task with splits.
+        raise DatasetError(f"{name!r} has no splits; it is a resource: read it with "
+                           f"seqzoo.datasets.load_embeddings({name!r}).")
     split = _check_split(split)
     fetched = _fetch.ensure(source)
     parsed = _PARSERS[name](fetched.files)

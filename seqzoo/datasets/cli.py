@@ -80,8 +80,11 @@ def run_fetch(args: argparse.Namespace) -> int:
         if fetched is None:
             fetched = fetching.ensure(source)
             how = "fetched"
-        split_of = PARSERS[source.dataset](fetched.files).split_of
         seconds = time.perf_counter() - start
-        sizes = ", ".join(f"{s} {split_of.count(s):,}" for s in SPLITS)
+        if source.dataset in PARSERS:
+            split_of = PARSERS[source.dataset](fetched.files).split_of
+            sizes = ", ".join(f"{s} {split_of.count(s):,}" for s in SPLITS)
+        else:  # A resource such as word vectors.
+            sizes = f"no splits, {len(fetched.files)} files"
         print(f"{source.dataset}: {sizes} ({how} in {seconds:.1f} s; {fetched.directory})")
     return 0

@@ -22,7 +22,8 @@ class DatasetInfo:
         description: What the items are.
         cached: Whether the verified files are in the local cache.
         sizes: Items per split ("train", "validation", "test", "all"), or
-            None when the data is not cached and was not fetched.
+            None when the data is not cached and was not fetched; empty for a
+            resource without splits (word vectors).
     """
 
     name: str
@@ -38,6 +39,8 @@ class DatasetInfo:
     def __str__(self) -> str:
         if self.sizes is None:
             sizes = f"not fetched (run `seqzoo data fetch {self.name}`)"
+        elif not self.sizes:
+            sizes = "no splits (a resource, cached)"
         else:
             sizes = ", ".join(f"{k} {v:,}" for k, v in self.sizes.items())
         return "\n".join([
@@ -68,7 +71,9 @@ def info(name: str, *, fetch: bool = False) -> DatasetInfo:
     files = list(source.files) + ([source.glob] if source.glob else [])
     fetched = fetching.ensure(source) if fetch else fetching.read_cached(source)
     sizes = None
-    if fetched is not None:
+    if fetched is not None and name not in PARSERS:  # A resource (word vectors): no splits.
+        sizes = {}
+    elif fetched is not None:
         split_of = PARSERS[name](fetched.files).split_of
         sizes = {s: split_of.count(s) for s in SPLITS}
         sizes["all"] = len(split_of)

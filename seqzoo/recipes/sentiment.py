@@ -15,6 +15,7 @@ The second command fits sentiment-lstm's temperature (see `sentiment_calibration
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -27,7 +28,8 @@ from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.recipes.bag_of_words import tfidf_logistic_regression
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
+from seqzoo.recipes.runner import (apply_overrides, display_path, fit_resumable, metric, recipe_main, save_with_curve,
+                                   training_record)
 
 # Chosen on the validation split: on ~10k snippets, heavy dropout (whole words, states,
 # head) matters more than size; LM pretraining on the same snippets did not help here.
@@ -40,18 +42,21 @@ from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_ma
 # That schedule needs no validation split, so, chosen on validation with train-only runs (77.9%
 # test for seed 0), the shipped model is then trained on train + validation (its bag-of-words
 # baseline too, at the L2 and epochs chosen on validation); the test split stays unseen.
+_GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 0, "embeddings_trainable": True}
 PRESETS = {
-    "sentiment-rnn": {"architecture": "simple_rnn", "embedding_dim": 128, "hidden_size": 256,
-                      "num_layers": 2, "dropout": 0.3, "pooling": "last", "lm_epochs": 0},
-    "sentiment-lstm": {"architecture": "lstm", "embedding_dim": 64, "hidden_size": 128,
+    "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,
+                      "num_layers": 2, "dropout": 0.3, "pooling": "last", "vocabulary_size": 30_000,
+                      "lm_epochs": 0},
+    "sentiment-lstm": {"architecture": "lstm", **_GLOVE, "hidden_size": 128,
                        "num_layers": 2, "dropout": 0.5, "word_dropout": 0.5, "pooling": "max_mean",
                        "head_dropout": 0.5, "vocabulary_size": 30_000, "learning_rate": 2e-3,
                        "batch_size": 32, "lm_epochs": 0, "ema_momentum": 0.99, "average_from_epoch": 2,
                        "epochs": 8, "train_on_validation": True},
-    "sentiment-bilstm": {"architecture": "lstm", "embedding_dim": 64, "hidden_size": 64,
-                         "num_layers": 2, "bidirectional": True, "dropout": 0.5, "word_dropout": 0.6,
+    "sentiment-bilstm": {"architecture": "lstm", **_GLOVE, "hidden_size": 64,
+                         "num_layers": 2, "bidirectional": True, "dropout": 0.5, "word_dropout": 0.5,
                          "pooling": "max_mean", "head_dropout": 0.5, "vocabulary_size": 30_000,
-                         "learning_rate": 2e-3, "batch_size": 32, "lm_epochs": 0},
+                         "learning_rate": 2e-3, "batch_size": 32, "lm_epochs": 0, "ema_momentum": 0.99,
+                         "average_from_epoch": 2, "epochs": 8, "train_on_validation": True},
 }
 LONG_TEXT_WORDS = 300
 
@@ -92,6 +97,62 @@ def long_texts(texts, labels, *, words: int = LONG_TEXT_WORDS, seed: int = 0):
     return out_texts, np.asarray(out_labels)
 
 
+def add_pretrained_words(model, architecture: str, hparams: dict, count: int):
+    """A copy of the trained `model` whose vocabulary also holds `count` pretrained words absent from it.
+
+    The added words keep their pretrained vectors, so a word never seen in training
+    lands near its synonyms instead of on `<unk>`. Training never touches their rows
+    (no text holds them), so they are added after training: the optimizer and the
+    weight average then run over the training vocabulary only, several times faster.
+
+    Args:
+        model: A trained classifier built with `embeddings=`.
+        architecture, hparams: What it was built with (`seqzoo.build`'s arguments).
+        count: How many of the most frequent pretrained words to add.
+
+    Example:
+    >>> wider = add_pretrained_words(model, "lstm", hparams, 40_000)
+    >>> wider.embedding_source["extra_words"]
+    40000
+    """
+    from seqzoo.datasets.embeddings import extra_words, load_embeddings
+
+    source = dict(model.embedding_source)
+    words, vectors = load_embeddings(source["source"])
+    vocabulary = model.preprocessor.tokenizer.vocabulary
+    extras = extra_words(vocabulary, words, count)
+    row_of = {word: i for i, word in enumerate(words)}
+    kept = {k: v for k, v in hparams.items() if not k.startswith("embeddings") and k != "vocabulary_size"}
+    wider = seqzoo.build(architecture, "text_classification", vocabulary=vocabulary + extras,
+                         embedding_dim=vectors.shape[1], **kept)
+    table = model.backbone.token_embedding.embeddings.numpy()
+    table = np.concatenate([table, vectors[[row_of[w] for w in extras]]])
+    old_table = model.backbone.token_embedding.embeddings
+    wider.set_weights([table if w is old_table else w.numpy() for w in model.weights])
+    wider.backbone.token_embedding.trainable = model.backbone.token_embedding.trainable
+    wider.embedding_source = {**source, "extra_words": len(extras), "vocabulary": len(vocabulary) + len(extras)}
+    wider.temperature = model.temperature
+    return wider
+
+
+def seen_words(model, texts) -> set[str]:
+    """The words (as the model's tokenizer splits them) of the training `texts`."""
+    words = model.preprocessor.tokenizer.split(texts).flat_values.numpy()
+    return {w.decode("utf-8") for w in set(words.tolist())}
+
+
+def with_unseen_words(model, split, seen: set[str]):
+    """The snippets of `split` holding at least one word that is not in `seen`.
+
+    Example:
+    >>> with_unseen_words(model, test, seen_words(model, train.x)).x[:1]
+    ['An exhilarating ...']
+    """
+    rows = model.preprocessor.tokenizer.split(split.x).to_list()
+    keep = [i for i, row in enumerate(rows) if any(w.decode("utf-8") not in seen for w in row)]
+    return dataclasses.replace(split, x=[split.x[i] for i in keep], y=np.asarray(split.y)[keep])
+
+
 def throughput(model, texts, batch_size: int = 64) -> float:
     """Texts per second of `predict` at `batch_size` (after a warm-up)."""
     batch = list(texts[:batch_size])
@@ -102,28 +163,37 @@ def throughput(model, texts, batch_size: int = 64) -> float:
     return rounds * len(batch) / (time.perf_counter() - start)
 
 
-def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, twin: bool = False) -> ModelCard:
+def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, twin: bool = False,
+          overrides: dict | None = None, run_tag: str = "") -> ModelCard:
     """Train, measure on the test split, and write the preset with its card.
 
     Args:
         twin: Train on the train split only, whatever the preset says, under a run of
             its own: the held-out twin that `sentiment_calibration` fits a temperature with.
+        overrides: Hyper-parameters of `PRESETS` or run settings ("limit": snippets per
+            split) to change, for quick experiments and tests; a reproduction passes none.
+        run_tag: Added to the run name (experiments that must not share a checkpoint).
     """
     keras.utils.set_random_seed(seed)
-    config = dict(PRESETS[preset])
+    config, run = apply_overrides(dict(PRESETS[preset]), {"limit": None}, overrides)
     architecture, lm_epochs = config.pop("architecture"), config.pop("lm_epochs")
     learning_rate, batch_size = config.pop("learning_rate", 1e-3), config.pop("batch_size", 64)
     ema_momentum, average_from = config.pop("ema_momentum", None), config.pop("average_from_epoch", None)
     preset_epochs = config.pop("epochs", 12)
     on_validation = config.pop("train_on_validation", False) and not twin
     epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
-    run_name = f"{preset}-seed{seed}" + ("-twin" if twin else "")
+    run_name = f"{preset}-seed{seed}" + ("-twin" if twin else "") + run_tag
     tr, va, te = (datasets.load("rt-snippets", s) for s in ("train", "validation", "test"))
+    if run["limit"]:
+        tr, va, te = (dataclasses.replace(s, x=list(s.x)[: run["limit"]], y=s.y[: run["limit"]])
+                      for s in (tr, va, te))
     train_x, train_y = tr.x, tr.y
     if on_validation:
         train_x, train_y = list(tr.x) + list(va.x), np.concatenate([tr.y, va.y])
     hparams = {"vocabulary_size": 10_000, **config, "sequence_length": 64}
-    model = seqzoo.build(architecture, "text_classification", texts=train_x, **hparams)
+    extra = hparams.get("embeddings_extra_words", 0)  # Added after training (add_pretrained_words).
+    model = seqzoo.build(architecture, "text_classification", texts=train_x, seed=seed,
+                         **{**hparams, **({"embeddings_extra_words": 0} if extra else {})})
     steps_per_epoch = -(-len(train_x) // batch_size)
     ema = {"use_ema": True, "ema_momentum": ema_momentum, "ema_overwrite_frequency": steps_per_epoch} \
         if ema_momentum else {}
@@ -135,23 +205,40 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
         monitor="val_accuracy", patience=3, fit_kwargs={"batch_size": batch_size, "seed": seed},
         average_from_epoch=average_from,
     )
+    if extra:
+        model = add_pretrained_words(model, architecture, hparams, extra)
     accuracy = lambda split: float(np.mean(model.predict(split.x).argmax(1) == split.y))  # noqa: E731
     long_x, long_y = long_texts(te.x, te.y, seed=seed)
     long_accuracy = float(np.mean(model.predict(long_x).argmax(1) == long_y))
     bow = tfidf_logistic_regression((tr.x, tr.y), (va.x, va.y), (te.x, te.y), seed=seed, refit=on_validation)
-    validation_metric = {} if on_validation else {"validation_accuracy": metric(accuracy(va), "validation")}
+    seen = seen_words(model, train_x)
+    unseen_te = with_unseen_words(model, te, seen)
+    validation_metric = {}
+    if not on_validation:
+        unseen_va = with_unseen_words(model, va, seen)
+        validation_metric = {
+            "validation_accuracy": metric(accuracy(va), "validation"),
+            "unseen_words_validation_accuracy": metric(
+                accuracy(unseen_va), "validation", "",
+                f"the {len(unseen_va.x)} validation snippets with a word absent from the training text"),
+        }
     card = ModelCard(
         name=preset, task="text_classification", architecture=architecture, dataset="rt-snippets",
         description=(
             f"Sentiment of English movie-review snippets (Rotten Tomatoes fresh/rotten): a "
             f"{hparams['num_layers']}-layer {'bidirectional ' if hparams.get('bidirectional') else ''}"
             f"{architecture} over word embeddings"
+            + (f" started from {hparams['embeddings']} vectors" if hparams.get("embeddings") else "")
             + (", pretrained as a word language model on the training snippets." if lm_epochs else ".")
         ),
         headline_metric="test_accuracy",
         metrics={
             "test_accuracy": metric(accuracy(te), "test", "", "fresh/rotten accuracy"),
             **validation_metric,
+            "unseen_words_test_accuracy": metric(
+                accuracy(unseen_te), "test", "",
+                f"the {len(unseen_te.x)} of {len(te.x)} test snippets with at least one word absent from "
+                f"the training text"),
             "long_text_test_accuracy": metric(
                 long_accuracy, "test", "",
                 f"{len(long_y)} texts of >= {LONG_TEXT_WORDS} words joined from test snippets of one label"),
@@ -165,6 +252,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
         },
         recipe={
             "command": f"python -m seqzoo.recipes.sentiment --preset {preset} --out {display_path(out)}",
+            **({"embeddings": model.embedding_source} if model.embedding_source else {}),
             "hparams": {"architecture": architecture, **hparams, "lm_pretraining_epochs": lm_epochs,
                         "training_data": "train + validation splits" if on_validation else "train split",
                         "epochs": epochs, "batch_size": batch_size,

@@ -1,12 +1,13 @@
 """Recipe: calibrate a sentiment preset's probabilities with a temperature fitted on held-out data.
 
-The shipped `sentiment-lstm` is trained on train + validation, so no split is
-left to fit its temperature on. This recipe trains a twin with the same
-recipe on the train split only, fits the temperature that minimises the
-twin's negative log-likelihood on the validation split
-(`TextClassifier.calibrate`), sets it on the preset, and adds the test split's
-expected calibration error, before and after, to the card. Predictions keep
-their class: the test accuracy does not move.
+The shipped `sentiment-lstm` and `sentiment-bilstm` are trained on train +
+validation, so no split is left to fit their temperature on. This recipe
+trains a twin with the same recipe on the train split only, fits the
+temperature that minimises the twin's negative log-likelihood on the
+validation split (`TextClassifier.calibrate`), sets it on the preset, and adds
+the test split's expected calibration error, before and after, to the card.
+A preset trained on the train split only (`sentiment-rnn`) is its own twin.
+Predictions keep their class: the test accuracy does not move.
 
 Run (after `python -m seqzoo.recipes.sentiment --preset sentiment-lstm --out DIR`):
     python -m seqzoo.recipes.sentiment_calibration --preset sentiment-lstm --out DIR
@@ -38,9 +39,14 @@ CURVE = "training_curve.png"
 def calibrate(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -> ModelCard:
     """Fit the temperature of the preset in `out` with a train-only twin; rewrite the preset and card."""
     start = time.perf_counter()
-    twin_dir = run_dir(f"{preset}-seed{seed}-twin") / "preset"
-    sentiment.train(preset, out=twin_dir, epochs=epochs, seed=seed, twin=True)
     validation, test = datasets.load("rt-snippets", "validation"), datasets.load("rt-snippets", "test")
+    if sentiment.PRESETS[preset].get("train_on_validation"):
+        twin_dir = run_dir(f"{preset}-seed{seed}-twin") / "preset"
+        sentiment.train(preset, out=twin_dir, epochs=epochs, seed=seed, twin=True)
+        fitted_on = "validation split: NLL of a twin trained by the same recipe on the train split only"
+    else:  # The preset itself never trained on the validation split.
+        twin_dir = Path(out)
+        fitted_on = "validation split: NLL of the preset itself (trained on the train split only)"
     twin = seqzoo.load(twin_dir)
     temperature = twin.calibrate(validation.x, validation.y)
     twin_accuracy = float(np.mean(twin.predict(validation.x).argmax(1) == validation.y))
@@ -57,7 +63,7 @@ def calibrate(preset: str, *, out: Path, epochs: int | None = None, seed: int = 
     recipe = {**card.recipe, "calibration": {
         "command": f"python -m seqzoo.recipes.sentiment_calibration --preset {preset} --out {display_path(out)}",
         "temperature": round(temperature, 5),
-        "fitted_on": "validation split: NLL of a twin trained by the same recipe on the train split only",
+        "fitted_on": fitted_on,
         "twin_validation_accuracy": round(twin_accuracy, 5),
         "test_calibration_error_before": round(before, 5),
         "seconds": round(time.perf_counter() - start, 1),
@@ -72,7 +78,7 @@ def calibrate(preset: str, *, out: Path, epochs: int | None = None, seed: int = 
 
 
 def main(argv=None) -> int:
-    return recipe_main(calibrate, __doc__, flag="preset", choices=["sentiment-lstm"], default="sentiment-lstm",
+    return recipe_main(calibrate, __doc__, flag="preset", choices=sentiment.PRESETS, default="sentiment-lstm",
                        epochs=None, argv=argv)
 
 
