@@ -36,7 +36,7 @@ _NAMES = {
     "FEATURES": "features",
     "MEMORY_FEATURES": "features",
     "write_report": "report",
-    "attributions": "attributions",
+    "attributions": "attribution",
     "render_attributions": "attribution_html",
     "TokenAttribution": "attribution_results",
     "ForecastAttribution": "attribution_results",

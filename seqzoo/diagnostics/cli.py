@@ -83,7 +83,7 @@ def run_explain(args: argparse.Namespace) -> int:
 
 def explain_results(model, args: argparse.Namespace) -> list:
     """The attributions the command's arguments ask for (one per forecast target without --target)."""
-    from seqzoo.diagnostics.attributions import attributions
+    from seqzoo.diagnostics.attribution import attributions
 
     options = {"method": args.method, "steps": args.steps}
     if model.task_name == "forecasting":

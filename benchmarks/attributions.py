@@ -1,0 +1,162 @@
+"""Do the attributions hold up? Completeness, faithfulness and the forecaster's sanity check.
+
+    python benchmarks/attributions.py            # the full check (about 15 min on 2 busy cores)
+    python benchmarks/attributions.py --quick    # a small version
+
+- completeness: integrated gradients' scores of a text sum to the change of the target's
+  logit from the baseline to the text; the residual of each of the first 50 (quick: 10)
+  test snippets of rt-snippets, for sentiment-lstm;
+- faithfulness, on the test snippets of at least 6 words (quick: the first 40 of them):
+  the mean drop of the predicted class's probability when the 3 highest-scored words are
+  deleted, when 3 random words are (10 draws per snippet), and when the 3 lowest-scored are;
+- forecaster: for weather-lstm, each cell's share of |score| in the next-day temp_max
+  forecast, averaged over the test split's 358 windows (quick: the first 60); the largest
+  should be the last day's temp_max (persistence).
+
+Writes benchmarks/results/attributions.json and .md (not in quick mode).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MIN_WORDS = 6
+DELETED = 3
+DRAWS = 10
+
+
+def completeness(model, texts) -> np.ndarray:
+    """|completeness residual| of integrated gradients on each text (predicted class)."""
+    from seqzoo.diagnostics import attributions
+
+    return np.array([abs(r.completeness_residual) for r in attributions(model, list(texts))])
+
+
+def faithful_texts(model, texts, count: int | None = None) -> list[str]:
+    """The texts of at least MIN_WORDS words (the first `count` of them)."""
+    lengths = model.preprocessor.tokenizer.tokenize(list(texts)).row_lengths().numpy()
+    chosen = [t for t, n in zip(texts, lengths) if MIN_WORDS <= n <= model.preprocessor.sequence_length]
+    return chosen[:count]
+
+
+def faithfulness(model, texts, *, draws: int = DRAWS, seed: int = 0, method: str = "integrated_gradients") -> dict:
+    """Mean drop of the predicted class's probability after deleting 3 top / random / bottom words.
+
+    Words are deleted from the text's tokens (the rest joined by spaces, which the tokenizer
+    splits the same way), and the probability is read with `model.predict`.
+
+    Returns:
+        {"top", "random", "bottom": mean drops, "texts": how many}.
+
+    Example:
+    >>> faithfulness(seqzoo.load("sentiment-lstm"), texts)["top"] > faithfulness(...)["random"]
+    """
+    from seqzoo.diagnostics import attributions
+
+    rng = np.random.default_rng(seed)
+    results = attributions(model, list(texts), method=method)
+    variants = []
+    for result in results:
+        order = np.argsort(result.scores, kind="stable")  # Lowest first.
+        chosen = [order[-DELETED:], order[:DELETED]]
+        chosen += [rng.choice(len(result.words), DELETED, replace=False) for _ in range(draws)]
+        for positions in [[], *chosen]:
+            variants.append(" ".join(w for j, w in enumerate(result.words) if j not in set(positions)))
+    probs = model.predict(variants).reshape(len(results), 3 + draws, -1)
+    target = np.array([model.labels.index(r.target) for r in results])
+    p = probs[np.arange(len(results)), :, target]  # [texts, 1 + 2 + draws]
+    drops = p[:, :1] - p[:, 1:]
+    return {"top": float(drops[:, 0].mean()), "bottom": float(drops[:, 1].mean()),
+            "random": float(drops[:, 2:].mean()), "texts": len(results)}
+
+
+def forecaster_shares(model, windows: np.ndarray, target: str = "temp_max") -> dict:
+    """Each (day, feature) cell's mean share of |score| for `target` over `windows`."""
+    from seqzoo.diagnostics import attributions
+
+    results = [attributions(model, w, target=target) for w in windows]
+    shares = np.mean([r.shares() for r in results], axis=0)
+    first = results[0]
+    day, feature = np.unravel_index(int(np.argmax(shares)), shares.shape)
+    largest_each = [np.unravel_index(int(np.argmax(np.abs(r.scores))), r.scores.shape) for r in results]
+    last_target = (len(first.days) - 1, first.features.index(target))
+    return {"target": target, "windows": len(results), "largest_cell": [first.days[day], first.features[feature]],
+            "largest_share": float(shares[day, feature]),
+            "last_day_target_share": float(shares[last_target]),
+            "last_day_target_largest_in": float(np.mean([tuple(c) == last_target for c in largest_each])),
+            "max_abs_residual": float(max(abs(r.completeness_residual) for r in results)),
+            "days": first.days, "features": first.features, "shares": shares.round(4).tolist()}
+
+
+def weather_test_windows(model) -> np.ndarray:
+    """The test split's windows (2015 only), as the weather recipe measures them."""
+    from seqzoo.recipes.weather import split_table
+
+    return model.preprocessor.pairs(split_table("test"))[0]
+
+
+def run(quick: bool) -> dict:
+    import seqzoo
+    from seqzoo import datasets
+
+    clf = seqzoo.load("sentiment-lstm")
+    test = datasets.load("rt-snippets", "test")
+    start = time.perf_counter()
+    residuals = completeness(clf, test.x[:10 if quick else 50])
+    texts = faithful_texts(clf, test.x, 40 if quick else None)
+    faithful = faithfulness(clf, texts)
+    forecaster = seqzoo.load("weather-lstm")
+    windows = weather_test_windows(forecaster)
+    shares = forecaster_shares(forecaster, windows[:60] if quick else windows)
+    return {"model": "sentiment-lstm", "forecaster": "weather-lstm", "quick": quick,
+            "weights_sha256": {m.card.name: m.card.files.get("model.weights.h5") for m in (clf, forecaster)},
+            "completeness": {"texts": len(residuals), "max_abs_residual": float(residuals.max()),
+                             "mean_abs_residual": float(residuals.mean()),
+                             "within_5_percent": int((residuals <= 0.05).sum())},
+            "faithfulness": faithful, "forecaster_shares": shares,
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def markdown(report: dict) -> str:
+    c, f, s = report["completeness"], report["faithfulness"], report["forecaster_shares"]
+    return "\n".join([
+        "# Attribution checks (`python benchmarks/attributions.py`)", "",
+        f"- completeness ({report['model']}, first {c['texts']} rt-snippets test snippets): "
+        f"max |residual| {c['max_abs_residual']:.2%}, mean {c['mean_abs_residual']:.3%}, "
+        f"{c['within_5_percent']}/{c['texts']} within 5%",
+        f"- faithfulness ({f['texts']} test snippets of >= {MIN_WORDS} words), mean drop of the predicted "
+        f"class's probability after deleting {DELETED} words: top-scored {f['top']:.4f}, random "
+        f"{f['random']:.4f} ({DRAWS} draws), lowest-scored {f['bottom']:.4f}",
+        f"- forecaster ({report['forecaster']}, {s['windows']} test windows, next-day {s['target']}): largest mean "
+        f"share {s['largest_cell'][0]} {s['largest_cell'][1]} ({s['largest_share']:.1%}); the last day's "
+        f"{s['target']} is the single largest cell in {s['last_day_target_largest_in']:.1%} of the windows",
+        f"- {report['seconds']} s", ""])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small version (CI)")
+    args = parser.parse_args(argv)
+    report = run(args.quick)
+    text = markdown(report)
+    print(text)
+    if not args.quick:
+        from seqzoo._atomic import write_bytes_atomic
+
+        write_bytes_atomic(RESULTS / "attributions.json", (json.dumps(report, indent=1) + "\n").encode())
+        write_bytes_atomic(RESULTS / "attributions.md", text.encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    sys.exit(main())
