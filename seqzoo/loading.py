@@ -26,7 +26,8 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
         labels: Names of the new classes (with `num_classes`).
         inference_precision: "bfloat16" runs the recurrent layers' matmuls in
             bfloat16 at inference (faster on CPUs with AVX512-BF16 or AMX; the
-            cards' accuracy change is in docs/guides/performance.md). Training
+            cards' accuracy change is in the
+            [performance guide](../guides/performance.md)). Training
             stays float32. See `seqzoo.layers.set_inference_precision`.
 
     Example:
@@ -76,8 +77,9 @@ def build(architecture: str, task: str, **hparams):
             example `vocabulary` or `texts` to learn it from).
 
     Example:
+    >>> names = ["Aurelio", "Benedetta", "Cosimo", "Donatella"]
     >>> lm = seqzoo.build("gru", "char_lm", hidden_size=64, num_layers=2, texts=names)
-    >>> lm.fit(names, epochs=3)
+    >>> lm.fit(names, epochs=3, verbose=0)
     """
     from seqzoo._quiet import import_tensorflow
 

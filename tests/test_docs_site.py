@@ -121,3 +121,18 @@ def test_training_curve_has_a_panel_per_quantity():
     history = {"loss": [1.0, 0.8], "val_loss": [1.1, 0.9], "accuracy": [0.6, 0.7], "val_accuracy": [0.5, 0.6]}
     assert _panels(history) == ["loss", "accuracy"]
     assert training_curve_png(history, title="t", task="text_classification")[:4] == b"\x89PNG"
+
+
+def test_the_build_example_of_the_api_page_runs_as_written():
+    import doctest
+
+    examples = doctest.DocTestParser().get_examples(seqzoo.build.__doc__)
+    namespace = {"seqzoo": seqzoo}
+    for example in examples:
+        exec(compile(example.source, "seqzoo.build docstring", "exec"), namespace)
+    assert namespace["lm"].predict_next("Ben", k=1)[0][0]
+
+
+def test_api_docstrings_link_guides_instead_of_printing_paths():
+    assert "docs/guides/" not in seqzoo.load.__doc__
+    assert "(../guides/performance.md)" in seqzoo.load.__doc__
