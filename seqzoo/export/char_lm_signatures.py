@@ -1,5 +1,11 @@
 """Serving signatures of a `CharLM`: `predict_next` and `generate`, on raw strings.
 
+Both run the graph bodies of the Python fast path (`seqzoo.models.fast_path`:
+`top_next` and `prefill`), so serving answers as `CharLM.predict_next` does.
+Prefixes and prompts longer than `MAX_PREFIX_CHARS` (10,000) characters are
+refused with an InvalidArgumentError, as the Python API refuses them; an
+empty batch of prefixes gives empty answers.
+
 `generate` calls the model's own compiled decoder (`RecurrentDecoder.prefill`
 and `.decode`, an XLA-compiled `tf.while_loop` over recurrent steps), so the
 exported graph samples with exactly the math and random numbers of
@@ -9,8 +15,10 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from seqzoo.layers.tokenizer import END_ID, PAD_ID, START_ID, SPECIAL_TOKENS
+from seqzoo.layers.tokenizer import END_ID, SPECIAL_TOKENS
+from seqzoo.models import fast_path
 from seqzoo.models.char_lm import END_MARKER
+from seqzoo.models.char_lm_preprocessor import MAX_PREFIX_CHARS
 
 SEED_MODULUS = 2**31 - 1  # As `CharLM.generate` reduces its seed.
 
@@ -20,7 +28,8 @@ class CharLMServing(tf.Module):
 
     - `predict_next(prefix: string [N])` -> `characters` string [N, k] and
       `probabilities` float32 [N, k]: the k most likely next characters
-      ("<end>" for the end of the text), like `CharLM.predict_next`.
+      ("<end>" for the end of the text), like `CharLM.predict_next`. Each
+      prefix has at most `MAX_PREFIX_CHARS` characters.
     - `generate(prompt: string [], max_length: int32 [], temperature: float32 [],
       seed: int64 [])` -> `text` string []: the prompt and its sampled
       continuation, like `CharLM.generate(prompt, max_length=..., temperature=..., seed=...)`.
@@ -53,13 +62,9 @@ class CharLMServing(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="prefix")])
     def predict_next(self, prefix):
-        ids = self.model.preprocessor.with_markers(prefix)[:, :-1].to_tensor()
-        logits = self.model(ids, training=False)
-        lengths = tf.reduce_sum(tf.cast(ids != PAD_ID, tf.int32), axis=1)
-        probs = tf.nn.softmax(tf.gather(logits, lengths - 1, batch_dims=1))
-        never = tf.reduce_sum(tf.one_hot([PAD_ID, START_ID], tf.shape(probs)[-1]), axis=0)
-        top = tf.math.top_k(probs * (1.0 - never), k=self.top_k)
-        return {"characters": tf.gather(self._readable, top.indices), "probabilities": top.values}
+        with tf.control_dependencies([fast_path.check_text_length(prefix, MAX_PREFIX_CHARS, "prefix")]):
+            indices, probabilities = fast_path.top_next(self.model, tf.identity(prefix), self.top_k)
+        return {"characters": tf.gather(self._readable, indices), "probabilities": probabilities}
 
     @tf.function(input_signature=[
         tf.TensorSpec([], tf.string, name="prompt"),
@@ -70,10 +75,9 @@ class CharLMServing(tf.Module):
     def generate(self, prompt, max_length, temperature, seed):
         tf.debugging.assert_non_negative(max_length, message="max_length must be >= 0")
         tf.debugging.assert_non_negative(temperature, message="temperature must be >= 0 (0 is greedy)")
+        with tf.control_dependencies([fast_path.check_text_length(prompt[None], MAX_PREFIX_CHARS, "prompt")]):
+            logits, states = fast_path.prefill(self.model, tf.identity(prompt), 1)
         decoder = self.model.decoder
-        ids = self.model.tokenizer.tokenize(prompt[None])[0]
-        ids = tf.concat([[START_ID], ids], axis=0)[None, :]
-        logits, states = decoder.prefill(ids)
         seed = tf.cast(tf.math.floormod(seed, SEED_MODULUS), tf.int32)
 
         def decode():
