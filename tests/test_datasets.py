@@ -131,7 +131,8 @@ def pip_calls(monkeypatch):
 
 def test_list_datasets():
     assert datasets.list_datasets() == [
-        "names-us-census", "rt-snippets", "seattle-weather", "shakespeare", "stocks"]
+        "glove-6b-50d", "names-us-census", "names-us-ssa", "rt-snippets", "seattle-weather",
+        "shakespeare", "stocks", "temps-clemson", "temps-melbourne", "weather-nyc-2013"]
 
 
 def test_stable_bucket_is_fixed():

@@ -7,8 +7,8 @@ import time, and TensorFlow is imported only by `Split.to_tf_dataset`.
 
 Example:
 >>> from seqzoo import datasets
->>> datasets.list_datasets()
-['names-us-census', 'rt-snippets', 'seattle-weather', 'shakespeare', 'stocks']
+>>> datasets.list_datasets()[:4]
+['glove-6b-50d', 'names-us-census', 'names-us-ssa', 'rt-snippets']
 >>> train = datasets.load("rt-snippets", "train")  # doctest: +SKIP
 >>> ds = train.to_tf_dataset(32)  # doctest: +SKIP
 """
