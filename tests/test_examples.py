@@ -21,6 +21,7 @@ EXPECTED = {
     "sentiment_finetune.py": ["before", "after", "saved and reloaded"],
     "text_generation.py": ["before fine-tuning", "after fine-tuning", "nats/char"],
     "weather_finetune.py": ["SYNTHETIC", "persistence", "after fit"],
+    "forecast_finetune.py": ["SYNTHETIC", "persistence", "after fit (2 epochs)"],
     "stock_forecast.py": ["persistence", "drift", "LSTM"],
 }
 
