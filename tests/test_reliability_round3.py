@@ -274,3 +274,127 @@ def test_ctrl_c_stops_generate_within_a_second(lm_preset, tmp_path):
     assert process.returncode == 130, err.decode()[-2000:]
     assert took < 1.5, f"stopped {took:.2f} s after Ctrl-C"
     assert received.startswith(b"Jo") and b"Traceback" not in err
+
+
+# === Item 3: a damaged run state is set aside; a kill -9 at any moment leaves a resumable state ===
+def tiny_fit(runs, epochs, **kwargs):
+    """`fit_resumable` on a one-layer model, in a session whose runs live under `runs`."""
+    import keras
+    import numpy as np
+
+    from seqzoo.recipes.runner import fit_resumable, training_session
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.arange(48, dtype="float32").reshape(16, 3) / 48
+    with training_session(runs_dir=runs, verbose=0):
+        history, _ = fit_resumable(model, (x, x[:, :1]), run_name="tiny", epochs=epochs, **kwargs)
+    return history
+
+
+@pytest.mark.parametrize("damage", ["backup/latest.weights.h5", "backup/training_metadata.json",
+                                    "elapsed_s.txt", "history.csv"])
+def test_damaged_run_state_is_set_aside_and_said(tmp_path, capsys, damage):
+    from seqzoo.recipes.run_state import WEIGHTS
+
+    run = tmp_path / "tiny"
+    (run / "backup").mkdir(parents=True)
+    (run / "backup" / WEIGHTS).write_bytes(b"\x89HDF\r\n\x1a\n garbage, not a weights file")
+    (run / "backup" / "training_metadata.json").write_text('{"epoch": 2, "batch": 0}')
+    (run / "elapsed_s.txt").write_text("12.5")
+    (run / "history.csv").write_text("epoch,loss\n0,1.0\n1,0.9\n")
+    if damage != "backup/latest.weights.h5":  # good weights of the same model, and one bad file
+        import keras
+
+        from seqzoo.recipes.runner import EpochTrackingBackup
+
+        backup = EpochTrackingBackup(str(run / "backup"))
+        backup.set_model(keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]))
+        backup._current_epoch = 2
+        backup._save_model()
+        (run / damage).write_bytes(b"\xff\xfe garbage \x00 1e999 nan\n" if damage != "history.csv"
+                                   else b"epoch,loss\n0,1.0\n1,not a number\n")
+    capsys.readouterr()
+    history = tiny_fit(tmp_path, 3)
+    err = capsys.readouterr().err
+    assert f"the saved state of run {run} cannot be resumed" in err and damage.split("/")[-1] in err
+    assert "starting this run afresh from epoch 1" in err
+    assert len(history["loss"]) == 3  # all three epochs ran: a fresh start
+    aside = next(run.glob("corrupt-*"))
+    assert (aside / damage).read_bytes().startswith((b"\x89HDF", b"\xff\xfe", b"epoch,loss\n0,1.0\n1,not"))
+    assert not (run / "backup").exists()  # training completed; nothing damaged is left to resume
+    tiny_fit(tmp_path, 3)  # and the next run works without a word
+    assert "cannot be resumed" not in capsys.readouterr().err
+
+
+def test_a_backup_of_another_model_stops_with_the_way_out(tmp_path):
+    import keras
+
+    from seqzoo.recipes.run_state import RunStateError
+    from seqzoo.recipes.runner import EpochTrackingBackup, fit_resumable, training_session
+
+    other = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2)])
+    backup = EpochTrackingBackup(str(tmp_path / "tiny" / "backup"))
+    backup.set_model(other)
+    backup._current_epoch = 1
+    backup._save_model()
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    import numpy as np
+    x = np.zeros((4, 3), "float32")
+    with training_session(runs_dir=tmp_path, verbose=0), pytest.raises(RunStateError) as error:
+        fit_resumable(model, (x, x[:, :1]), run_name="tiny", epochs=2)
+    assert str(tmp_path / "tiny" / "backup") in str(error.value) and "move" in str(error.value)
+
+
+KILLED_RUN = r"""
+import sys, time
+import keras, numpy as np
+from pathlib import Path
+from seqzoo.recipes.runner import fit_resumable, training_session
+
+class Slow(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        time.sleep(0.002)
+
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(64), keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+with training_session(runs_dir=Path(sys.argv[1]), verbose=0):
+    history, seconds = fit_resumable(model, (x, x[:, :1]), run_name="tiny", epochs=int(sys.argv[2]),
+                                     save_freq=1, fit_kwargs={"batch_size": 8}, extra_callbacks=[Slow()])
+print("epochs", len(history["loss"]), "first", model._initial_epoch if hasattr(model, "_initial_epoch") else -1)
+"""
+
+
+def test_kill_9_at_any_moment_leaves_a_resumable_state(tmp_path):
+    """Killed twice at random moments while it saves a backup after every batch, the run resumes."""
+    import random
+
+    script = tmp_path / "run.py"
+    script.write_text(KILLED_RUN)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    runs, epochs = tmp_path / "runs", 12
+    started = time.monotonic()
+    rng = random.Random(26)
+    for kill in range(2):
+        process = subprocess.Popen([sys.executable, str(script), str(runs), str(epochs)], env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        metadata = runs / "tiny" / "backup" / "training_metadata.json"
+        deadline = time.monotonic() + 60
+        while not metadata.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 0.2))  # somewhere in the middle of training and saving
+        process.kill()
+        out, err = process.communicate(timeout=30)
+        assert "Traceback" not in err, err[-2000:]
+        assert "cannot be resumed" not in err, err[-2000:]
+    code, out, err = finish(subprocess.Popen([sys.executable, str(script), str(runs), str(epochs)], env=env,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), 120)
+    assert code == 0, err[-3000:]
+    assert "cannot be resumed" not in err  # every kill left a state the next run could read
+    assert f"epochs {epochs}" in out  # the log covers every epoch, across three processes
+    print(f"2 kills and a resume took {time.monotonic() - started:.1f} s")

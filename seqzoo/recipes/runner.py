@@ -5,17 +5,19 @@ import contextlib
 import csv
 import dataclasses
 import importlib.util
+import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import keras
 
-from seqzoo._atomic import write_bytes_atomic
+from seqzoo._atomic import remove_path, replace_directory, write_bytes_atomic
 from seqzoo.errors import SeqzooError
-
+from seqzoo.recipes.run_state import RunStateError, prepare_run, read_clock
 
 
 @dataclasses.dataclass
@@ -78,7 +80,7 @@ class TrainingClock(keras.callbacks.Callback):
     def __init__(self, path: Path):
         super().__init__()
         self.path = path
-        self.earlier = float(path.read_text()) if path.is_file() else 0.0
+        self.earlier = read_clock(path)
         self.start = time.time()
 
     def write(self) -> float:
@@ -104,6 +106,31 @@ class EpochTrackingBackup(keras.callbacks.BackupAndRestore):
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch
+
+    def on_train_begin(self, logs=None):
+        try:
+            super().on_train_begin(logs)
+        except Exception as error:  # Keras raises OSError, ValueError ... for a backup it cannot load.
+            raise RunStateError(
+                f"The backup in {self.backup_dir} does not fit this model ({str(error)[:200]}). "
+                "Was the run started with other settings? Rerun with the same settings to resume, "
+                f"or move {self.backup_dir} aside to start afresh."
+            ) from None
+
+    def _save_model(self):
+        # Weights and epoch are written into a new folder that then replaces the backup in one
+        # step: a kill at any moment leaves the old backup or the new one, never half of one.
+        backup = Path(self.backup_dir)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=backup.parent, prefix=f".{backup.name}.tmp-"))
+        try:
+            self.model.save_weights(str(tmp / Path(self._weights_path).name), overwrite=True)
+            record = {"epoch": self._current_epoch, "batch": self._last_batch_seen}
+            (tmp / Path(self._training_metadata_path).name).write_text(json.dumps(record))
+            replace_directory(tmp, backup)
+        except BaseException:
+            remove_path(tmp)
+            raise
 
 
 def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, patience: int = 5,
@@ -138,7 +165,7 @@ def fit_resumable(model, train, *, run_name: str, epochs: int, validation=None, 
     >>> history, seconds = fit_resumable(lm, names, run_name="names-lstm", epochs=30)
     """
     directory = run_dir(run_name)
-    directory.mkdir(parents=True, exist_ok=True)
+    prepare_run(directory)  # Damaged state is set aside (and said so) rather than failing every rerun.
     log = directory / "history.csv"
     if not (directory / "backup" / "latest.weights.h5").exists():
         # A fresh start: the log, clock and weight average of an earlier, finished run go.
