@@ -10,7 +10,8 @@ Run:
 
 How rare names are treated was decided on validation with
     python -m seqzoo.recipes.names --compare-rare-names --out /tmp/unused
-which trains one short run per choice (all names, a minimum total count, sampling by
+    python -m seqzoo.recipes.names --compare-rare-names --epochs 3 --choices all,min_count --out /tmp/unused
+which train one short run per choice (all names, a minimum total count, sampling by
 count) and writes `$SEQZOO_HOME/runs/names-rare-names.json`; the cards quote that file.
 
 A finished run is not trained again: its best weights stay in the run folder
@@ -163,25 +164,28 @@ def novelty(model, train: datasets.Split, every_name: set[str], *, n: int = NOVE
 
 
 def compare_rare_names(architecture: str = "lstm", *, epochs: int = 1, seed: int = 0,
-                       overrides: dict | None = None) -> dict:
+                       choices: tuple[str, ...] = RARE_NAMES, overrides: dict | None = None) -> dict:
     """Train one short run per rare-name choice; score each on the validation split and its subsets.
 
     Every choice trains the same number of steps (its list is as long as the training split);
     the model is the preset's with COMPARE_OVERRIDES (smaller, to keep the comparison cheap).
-    Writes `$SEQZOO_HOME/runs/names-rare-names.json` and returns its content.
+    Adds the results under the number of epochs to `$SEQZOO_HOME/runs/names-rare-names.json`
+    and returns that part.
+
+    Example:
+    >>> compare_rare_names("lstm", epochs=3, choices=("all", "min_count"))  # doctest: +SKIP
     """
     hparams, run = apply_overrides(dict(HPARAMS[architecture]), {"batch_size": 128, "limit": None},
                                    {**COMPARE_OVERRIDES, **(overrides or {})})
     data = NameSplits.load(run["limit"])
-    top = top_name_keys()
-    valid = subsets(data.validation, top)
+    valid = subsets(data.validation, top_name_keys())
     results = {}
-    for choice in RARE_NAMES:
+    for choice in choices:
         keras.utils.set_random_seed(seed)
         model = _build(architecture, data.train.x, hparams)
         names = training_names(data.train, choice, seed=seed)
         history, seconds = _train_or_reuse(
-            model, names, data.validation.x, run_name=f"names-rare-{choice}-{architecture}-seed{seed}",
+            model, names, data.validation.x, run_name=f"names-rare-{choice}-{architecture}-e{epochs}-seed{seed}",
             epochs=epochs, patience=epochs, batch_size=run["batch_size"], seed=seed)
         results[choice] = {f"validation_nll_{k}": round(model.score(v), 5) for k, v in valid.items()}
         results[choice]["training_time_s"] = round(seconds, 1)
@@ -190,10 +194,14 @@ def compare_rare_names(architecture: str = "lstm", *, epochs: int = 1, seed: int
         "architecture": architecture, "hparams": hparams, "epochs": epochs, "batch_size": run["batch_size"],
         "seed": seed, "min_count": MIN_COUNT, "weight_power": WEIGHT_POWER, "results": results,
         "best_on_validation": min(results, key=lambda c: results[c]["validation_nll_all"]),
-        "command": "python -m seqzoo.recipes.names --compare-rare-names --out /tmp/unused",
+        "command": (f"python -m seqzoo.recipes.names --compare-rare-names --epochs {epochs} "
+                    f"--choices {','.join(choices)} --out /tmp/unused"),
     }
     if not run["limit"]:
-        write_bytes_atomic(rare_names_report_path(), (json.dumps(report, indent=1) + "\n").encode())
+        path = rare_names_report_path()
+        every = json.loads(path.read_text()) if path.is_file() else {}
+        every[f"{epochs}_epochs"] = report
+        write_bytes_atomic(path, (json.dumps(every, indent=1, sort_keys=True) + "\n").encode())
     return report
 
 
@@ -292,8 +300,13 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--compare-rare-names" in argv:
         argv.remove("--compare-rare-names")
-        arch = argv[argv.index("--architecture") + 1] if "--architecture" in argv else "lstm"
-        print(json.dumps(compare_rare_names(arch), indent=1))
+
+        def option(flag: str, default: str) -> str:
+            return argv[argv.index(flag) + 1] if flag in argv else default
+
+        report = compare_rare_names(option("--architecture", "lstm"), epochs=int(option("--epochs", "1")),
+                                    choices=tuple(option("--choices", ",".join(RARE_NAMES)).split(",")))
+        print(json.dumps(report, indent=1))
         return 0
     return recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm",
                        epochs=EPOCHS, argv=argv)
