@@ -231,12 +231,18 @@ def _label_names(labels: list[str]) -> list[str]:
 
 
 def cmd_train(args) -> int:
-    from seqzoo.training import train
+    from seqzoo.training import resolve_cluster, train
+    from seqzoo.training.supervise import mark_connected, run_supervised
 
     overrides = dict(_parse_override(item) for item in args.override or [])
+    cluster = resolve_cluster(args.workers, args.worker_index)
+    if cluster is not None and not args.worker_stage_file:
+        # One worker of several: it runs as a child that this process can end (deadline, SIGTERM).
+        return run_supervised(_train_argv(args), cluster, peer_timeout_s=args.peer_timeout)
     result = train(args.name, out=args.out, epochs=args.epochs, seed=args.seed, workers=args.workers,
                    worker_index=args.worker_index, overrides=overrides or None,
-                   peer_timeout_s=args.peer_timeout)
+                   peer_timeout_s=args.peer_timeout, check_peers=not args.worker_stage_file,
+                   on_connected=lambda: mark_connected(args.worker_stage_file))
     if result.out is None:
         print(f"worker {result.cluster.index}: done (worker 0 writes the preset)")
     else:
@@ -244,6 +250,18 @@ def cmd_train(args) -> int:
         print(result.comparison())
     print(f"weights sha256: {result.weights_sha256}")
     return 0
+
+
+def _train_argv(args) -> list[str]:
+    """The `seqzoo train` arguments that `args` came from (for the supervised worker)."""
+    argv = ["train", args.name, "--seed", str(args.seed), "--peer-timeout", repr(args.peer_timeout)]
+    for flag, value in (("--out", args.out), ("--epochs", args.epochs), ("--workers", args.workers),
+                        ("--worker-index", args.worker_index)):
+        if value is not None:
+            argv += [flag, str(value)]
+    for item in args.override or []:
+        argv += ["--override", item]
+    return argv
 
 
 def _parse_override(item: str) -> tuple:
@@ -334,6 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
                    default=300.0,
                    help="seconds to wait for another worker before failing (default: 300, at most a week)")
     p.add_argument("--override", action="append", help=argparse.SUPPRESS)  # KEY=VALUE, for tests
+    p.add_argument("--worker-stage-file", help=argparse.SUPPRESS)  # set by training.supervise
     p.set_defaults(func=cmd_train)
 
     from seqzoo.datasets.cli import add_data_commands

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Callable
 
 from seqzoo.card import ModelCard
 from seqzoo.training.compare import format_comparison
@@ -26,8 +27,9 @@ from seqzoo.training.distribute import (
     make_strategy,
     resolve_cluster,
 )
+from seqzoo.training.rendezvous import wait_for_peers
 
-__all__ = ["ClusterError", "TrainingResult", "WorkerLostError", "default_output", "train"]
+__all__ = ["ClusterError", "TrainingResult", "WorkerLostError", "default_output", "resolve_cluster", "train"]
 
 
 @dataclasses.dataclass
@@ -70,7 +72,8 @@ def default_output(name: str) -> Path:
 def train(name: str, *, out: str | Path | None = None, epochs: int | None = None, seed: int = 0,
           workers: str | list[str] | None = None, worker_index: int | None = None,
           overrides: dict | None = None, peer_timeout_s: float = DEFAULT_PEER_TIMEOUT_S,
-          verbose: int | None = None) -> TrainingResult:
+          verbose: int | None = None, check_peers: bool = True,
+          on_connected: Callable[[], None] | None = None) -> TrainingResult:
     """Retrain zoo entry `name` from its recipe, measure it and write a preset with its card.
 
     The run checkpoints every epoch under `$SEQZOO_HOME/runs`; the same call after a
@@ -90,6 +93,10 @@ def train(name: str, *, out: str | Path | None = None, epochs: int | None = None
             change, for quick experiments and tests; a reproduction passes none.
         peer_timeout_s: A worker that waits this long for the others fails with `WorkerLostError`.
         verbose: Keras progress output (1 bars, 2 a line per epoch; default: bars on a terminal).
+        check_peers: With several workers, first meet every peer over plain sockets
+            (`rendezvous.wait_for_peers`), so a missing one is named within `peer_timeout_s`;
+            False when a supervising process did it already.
+        on_connected: Called once TensorFlow has connected the workers (for a supervisor).
 
     Returns:
         A `TrainingResult`; `result.comparison()` sets the new metrics beside the shipped card.
@@ -111,9 +118,14 @@ def train(name: str, *, out: str | Path | None = None, epochs: int | None = None
     cluster = resolve_cluster(workers, worker_index)
     shipped = _shipped_card(name)
     out = Path(out) if out else default_output(name)
+    if cluster is not None and check_peers:
+        # Before TensorFlow: its own wait for a missing worker has no limit and blocks signals.
+        wait_for_peers(cluster, peer_timeout_s)
     with _deadline(peer_timeout_s, f"the workers did not all connect within {peer_timeout_s:g} s; "
                                    "start every worker (same --workers list), or check the addresses"):
         strategy = make_strategy(cluster, peer_timeout_s=peer_timeout_s)
+    if on_connected is not None:
+        on_connected()
     chief = cluster is None or cluster.chief
     scratch = None if chief else Path(tempfile.mkdtemp(prefix="seqzoo-worker-"))
     # The multi-worker class is CollectiveAllReduceStrategy inside TensorFlow; cards use the public name.
