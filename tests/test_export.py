@@ -246,7 +246,7 @@ def test_day_of_year_across_february_matches_python_in_leap_and_common_years():
     from seqzoo.export.forecaster_signatures import day_of_year
 
     days = [datetime.date(year, 1, 1) + datetime.timedelta(days=d)
-            for year in (1900, 2000, 2015, 2016) for d in range(0, 100)]
+            for year in (1900, 2000, 2015, 2016) for d in range(100)]
     days += [datetime.date(year, 12, 31) for year in (1900, 2000, 2015, 2016)]
     ours = day_of_year(tf.constant([d.isoformat() for d in days])).numpy()
     expected = [d.timetuple().tm_yday - 1 for d in days]
