@@ -234,7 +234,8 @@ def _cached(dataset):
     return read_cached(SOURCES[dataset]) is not None
 
 
-@pytest.mark.skipif(not _cached("seattle-weather"), reason="seattle-weather is not cached")
+@pytest.mark.skipif(not _cached("seattle-weather"),
+                    reason="seattle-weather is not cached; run `seqzoo data fetch seattle-weather`")
 def test_weather_lstm_card_matches_a_fresh_measurement():
     from seqzoo.recipes.forecast_baselines import mae, persistence
     from seqzoo.recipes.weather import measure, split_table
