@@ -40,7 +40,12 @@ def load(name_or_path: str | Path, *, num_classes: int | None = None, weights: b
     import_tensorflow()
     from seqzoo.presets import load_preset
 
+    from seqzoo.validation import check_bool, check_choice, check_int
+
     found = resolve(name_or_path)
+    weights = check_bool("weights", weights)
+    inference_precision = check_choice("inference_precision", inference_precision, ["float32", "bfloat16"])
+    num_classes = check_int("num_classes", num_classes, minimum=2, allow_none=True)
     if isinstance(found, Path):
         if not (found / CARD_FILE).exists() and not (found / CARD_FILE).is_symlink():
             what = "is not a preset directory (it has no" if found.exists() else "does not exist (no"
@@ -86,7 +91,10 @@ def build(architecture: str, task: str, **hparams):
     import_tensorflow()
     from seqzoo.models import task_classes
 
+    from seqzoo.validation import check_str
+
     classes = task_classes()
-    if task not in classes:
-        raise InputError(f"Unknown task {task!r}; choose one of {list(TASKS)}.")
+    check_str("architecture", architecture)
+    if not isinstance(task, str) or task not in classes:
+        raise InputError(f"Unknown task {task!r:.60}; choose one of {list(TASKS)}.")
     return classes[task].create(architecture, **hparams)

@@ -86,10 +86,12 @@ def save_preset(model, directory, *, card: ModelCard | None = None,
     from seqzoo.validation import check_bool
 
     overwrite = check_bool("overwrite", overwrite)
-    if not isinstance(directory, str | os.PathLike) or not str(directory):
+    if not isinstance(directory, str | os.PathLike) or not str(directory) or "\x00" in str(directory):
         raise InputError(f"directory must be a path; got {directory!r}.")
     directory = Path(directory).expanduser()
     extras = _checked_extra_files(extra_files)
+    if card is not None and not isinstance(card, ModelCard):
+        raise InputError(f"card must be a seqzoo.ModelCard; got {type(card).__name__}.")
     check_save_target(directory, overwrite=overwrite)
     directory.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(directory)

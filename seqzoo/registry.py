@@ -115,9 +115,12 @@ def list_models(pattern: str | None = None, *, task: str | None = None) -> list[
     >>> seqzoo.list_models("names-*")
     ['names-lstm', 'names-rnn']
     """
+    from seqzoo.validation import check_str
+
     _discover()
-    if task is not None and task not in TASKS:
-        raise SeqzooError(f"Unknown task {task!r}; choose one of {TASKS}.")
+    check_str("pattern", pattern, allow_none=True)
+    if task is not None and (not isinstance(task, str) or task not in TASKS):
+        raise SeqzooError(f"Unknown task {task!r:.60}; choose one of {TASKS}.")
     return sorted(
         name for name, entry in _ENTRIES.items()
         if (pattern is None or fnmatch.fnmatchcase(name, pattern))

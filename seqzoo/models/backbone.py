@@ -5,6 +5,7 @@ import keras
 
 from seqzoo.errors import InputError
 from seqzoo.layers import GRU, LSTM, SimpleRNN
+from seqzoo.validation import check_bool, check_float, check_int
 
 # Keras' layers with a faster CPU loop; same class names, so presets' weight paths are unchanged.
 ARCHITECTURES = {
@@ -34,6 +35,18 @@ def recurrent_layer(architecture: str, units: int, *, return_sequences: bool, na
     return ARCHITECTURES[architecture](
         units, return_sequences=return_sequences, return_state=True, name=name
     )
+
+
+def _check_sizes(vocabulary_size, feature_dim, embedding_dim, hidden_size, num_layers) -> None:
+    """Sizes are whole numbers within the limits that loading enforces too (see config_safety)."""
+    from seqzoo.config_safety import size_limit
+
+    units, vocabulary = size_limit("SEQZOO_MAX_UNITS"), size_limit("SEQZOO_MAX_VOCABULARY")
+    check_int("vocabulary_size", vocabulary_size, minimum=1, maximum=vocabulary, allow_none=True)
+    check_int("feature_dim", feature_dim, minimum=1, maximum=units, allow_none=True)
+    check_int("embedding_dim", embedding_dim, minimum=1, maximum=units)
+    check_int("hidden_size", hidden_size, minimum=1, maximum=units)
+    check_int("num_layers", num_layers, minimum=1, maximum=size_limit("SEQZOO_MAX_LAYERS"))
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
@@ -78,8 +91,11 @@ class RecurrentBackbone(keras.Model):
     ):
         if (vocabulary_size is None) == (feature_dim is None):
             raise InputError("Give exactly one of vocabulary_size (tokens) or feature_dim (features).")
-        if num_layers < 1 or hidden_size < 1:
-            raise InputError("num_layers and hidden_size must be at least 1.")
+        _check_sizes(vocabulary_size, feature_dim, embedding_dim, hidden_size, num_layers)
+        bidirectional, return_sequences = check_bool("bidirectional", bidirectional), check_bool(
+            "return_sequences", return_sequences)
+        for name, rate in (("dropout", dropout), ("word_dropout", word_dropout)):
+            check_float(name, rate, minimum=0.0, maximum=1.0)
         if not (0.0 <= dropout < 1.0 and 0.0 <= word_dropout < 1.0):
             raise InputError(f"dropout and word_dropout must be in [0, 1), got {dropout}, {word_dropout}.")
         # === Layers ===

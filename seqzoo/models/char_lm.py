@@ -20,6 +20,7 @@ from seqzoo.validation import check_float, check_int, check_str
 END_MARKER = "<end>"
 MAX_GENERATE_LENGTH = 1_000_000  # Characters one `generate`/`stream` call may add.
 MAX_SAMPLES = 4_096  # Continuations (`n`) sampled in one batch.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 GENERATE_CHUNK = 1_024  # Steps per compiled call of `generate`: memory follows the text, not max_length.
 DEFAULT_VOCABULARY = [chr(c) for c in range(32, 127)] + ["\n"]
 
@@ -222,8 +223,8 @@ class CharLM(Task):
         Example:
         >>> seqzoo.load("names-lstm").score(["Maria", "John"])
         """
-        batch_size = check_int("batch_size", batch_size, minimum=1)
-        chunk_length = check_int("chunk_length", chunk_length, minimum=1)
+        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
+        chunk_length = check_int("chunk_length", chunk_length, minimum=1, maximum=2**31 - 1)
         fast = fast_path.char_lm_score(self, texts, batch_size, chunk_length)  # One batch, one chunk.
         if fast is not None:
             return fast
@@ -249,7 +250,7 @@ class CharLM(Task):
 
 def _sampling_options(temperature, top_k, top_p, seed, vocabulary_size):
     """The sampler's options as tensors, each checked (`InputError` naming it otherwise)."""
-    temperature = check_float("temperature", temperature, minimum=0.0)
+    temperature = check_float("temperature", temperature, minimum=0.0, maximum=FLOAT32_MAX)  # Finite in float32.
     top_k = check_int("top_k", top_k, minimum=1, allow_none=True)
     top_p = check_float("top_p", top_p, minimum=0.0, maximum=1.0, exclusive_minimum=True, allow_none=True)
     seed = check_int("seed", seed, allow_none=True)

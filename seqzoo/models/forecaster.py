@@ -13,6 +13,9 @@ from seqzoo.models.history_table import as_table, format_table, next_date, read_
 from seqzoo.models.input_range_warning import warn_if_out_of_range
 from seqzoo.models.residual_head import ResidualHead
 from seqzoo.models.task import Task
+from seqzoo.validation import check_int
+
+MAX_HORIZON = 10_000  # Steps one `forecast` call may take, each fed by the one before.
 from seqzoo.models.window_normalization import WindowNormalization, WindowResidualHead, masked_mae, masked_mse
 
 NORMALIZATIONS = ("dataset", "window")
@@ -185,6 +188,7 @@ class Forecaster(Task):
                 one being the step after the table's last row.
         """
         kwargs.setdefault("verbose", 0)
+        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1, allow_none=True)
         if isinstance(x, tf.data.Dataset) or self.preprocessor is None:
             return super().predict(x, batch_size=batch_size, **kwargs)
         if isinstance(x, np.ndarray | tf.Tensor):
@@ -233,8 +237,7 @@ class Forecaster(Task):
         return as_table(self._forecast_rows(history, horizon))
 
     def _forecast_rows(self, history, horizon: int) -> list[dict]:
-        if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
-            raise InputError(f"horizon must be a whole number of steps >= 1, got {horizon!r}.")
+        horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_HORIZON)
         reader = self.reader
         dates, values = reader.read(history, min_rows=reader.window)
         dates, values = dates[-reader.window :], values[-reader.window :]

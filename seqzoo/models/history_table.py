@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import numbers
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -206,6 +207,8 @@ def read_history_csv(path: str | Path, names: list[str], *, date_column: str = "
     Example:
     >>> history = read_history_csv("history.csv", ["precipitation", "temp_max", "temp_min", "wind"])
     """
+    if not isinstance(path, str | os.PathLike) or not str(path) or "\x00" in str(path):
+        raise InputError(f"The CSV path must be a file name; got {path!r:.80}.")
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: drop a byte-order mark.
             reader = csv.DictReader(f)

@@ -7,6 +7,7 @@ import keras
 import tensorflow as tf
 
 from seqzoo.errors import InputError
+from seqzoo.validation import check_bool, check_int
 
 
 class Task(keras.Model):
@@ -90,6 +91,8 @@ class Task(keras.Model):
         >>> clf = seqzoo.load("sentiment-lstm")
         >>> clf.fit(["great film", "dull film"], ["positive", "negative"], epochs=2)
         """
+        batch_size, kwargs = _checked_options(batch_size, kwargs)
+        shuffle, seed = check_bool("shuffle", shuffle), check_int("seed", seed)
         self._compile_if_needed()
         dataset = self._as_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
         if dataset is None:
@@ -112,6 +115,7 @@ class Task(keras.Model):
         >>> clf.evaluate(texts, labels)
         [0.48, 0.78]
         """
+        batch_size, kwargs = _checked_options(batch_size, kwargs)
         self._compile_if_needed()
         # Keras calls evaluate from fit with an already preprocessed dataset.
         if kwargs.get("_use_cached_eval_dataset") or self.preprocessor is None:
@@ -175,6 +179,22 @@ class Task(keras.Model):
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
+
+
+MAX_EPOCHS = 1_000_000
+
+
+def _checked_options(batch_size, kwargs: dict) -> tuple:
+    """`batch_size` and Keras' `epochs`/`initial_epoch`/`steps_per_epoch`, checked before Keras sees them."""
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1, allow_none=True)
+    kwargs = dict(kwargs)
+    for name in ("epochs", "initial_epoch"):
+        if name in kwargs:
+            kwargs[name] = check_int(name, kwargs[name], minimum=0, maximum=MAX_EPOCHS)
+    for name in ("steps_per_epoch", "validation_steps", "steps"):
+        if kwargs.get(name) is not None:
+            kwargs[name] = check_int(name, kwargs[name], minimum=1)
+    return batch_size, kwargs
 
 
 def _unpack(data):

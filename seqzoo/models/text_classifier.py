@@ -75,7 +75,7 @@ class TextClassifier(Task):
             raise InputError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if (pooling == "last") == backbone.return_sequences:
             raise InputError("Use return_sequences=False for pooling='last' and True for 'max_mean'.")
-        labels = [str(label) for label in labels]
+        labels = _label_list(labels)
         if len(labels) < 2 or len(set(labels)) != len(labels):
             raise InputError(f"Give at least two distinct labels, got {labels}.")
         # === Layers ===
@@ -236,7 +236,7 @@ class TextClassifier(Task):
         """
         if self.preprocessor is None:
             return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
-        batch_size = check_int("batch_size", batch_size, minimum=1)
+        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
         fast = fast_path.classifier_predict(self, texts, kwargs)  # Small inputs: one graph call.
         if fast is not None:
             return fast
@@ -268,6 +268,7 @@ class TextClassifier(Task):
         """
         if self.preprocessor is None:
             raise InputError("calibrate needs a model with a preprocessor (raw strings in).")
+        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
         ids, owners, sizes = self.preprocessor.chunks(texts)
         labels = self.encode_labels(labels, _text_count(owners))
         if not len(labels):
@@ -295,8 +296,10 @@ class TextClassifier(Task):
             num_classes: Number of classes.
             labels: Their names (default "0", "1", ...).
         """
+        num_classes = check_int("num_classes", num_classes, minimum=2, maximum=MAX_CLASSES, allow_none=True)
         if labels is None:
             labels = [str(i) for i in range(num_classes or self.num_classes)]
+        labels = _label_list(labels)
         if num_classes is not None and len(labels) != num_classes:
             raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
         model = TextClassifier(self.backbone, self.preprocessor, labels=labels,
@@ -337,6 +340,22 @@ def _pretrained_vectors(embeddings, tokenizer, embedding_dim, extra: int):
     if extra:
         tokenizer.set_vocabulary(tokenizer.vocabulary + extra_words(tokenizer.vocabulary, words, extra))
     return words, vectors
+
+
+MAX_CLASSES = 100_000
+
+
+def _label_list(labels) -> list[str]:
+    """Class names as strings, from a list, tuple or array of strings or integers."""
+    if isinstance(labels, str | bytes | dict | set) or not hasattr(labels, "__iter__"):
+        raise InputError(f"labels must be a list of class names; got {type(labels).__name__} {labels!r:.60}.")
+    labels = list(labels.tolist() if hasattr(labels, "tolist") else labels)
+    for label in labels:
+        if isinstance(label, bool) or not isinstance(label, str | int | np.integer):
+            raise InputError(f"Each label must be a string (or an integer); got {label!r:.40}.")
+    if len(labels) > MAX_CLASSES:
+        raise InputError(f"Got {len(labels):,} labels; at most {MAX_CLASSES:,} classes are supported.")
+    return [str(label) for label in labels]
 
 
 def _text_count(owners: np.ndarray) -> int:
