@@ -51,12 +51,12 @@ PRESETS = {
                        "num_layers": 2, "dropout": 0.3, "word_dropout": 0.25, "pooling": "max_mean",
                        "head_dropout": 0.5, "vocabulary_size": 30_000, "learning_rate": 2e-3,
                        "batch_size": 64, "lm_epochs": 0, "ema_momentum": 0.99, "average_from_epoch": 4,
-                       "epochs": 12, "train_on_validation": True},
+                       "epochs": 8, "train_on_validation": True},
     "sentiment-bilstm": {"architecture": "lstm", **_GLOVE, "hidden_size": 64,
                          "num_layers": 2, "bidirectional": True, "dropout": 0.3, "word_dropout": 0.25,
                          "pooling": "max_mean", "head_dropout": 0.5, "vocabulary_size": 30_000,
                          "learning_rate": 2e-3, "batch_size": 64, "lm_epochs": 0, "ema_momentum": 0.99,
-                         "average_from_epoch": 4, "epochs": 12, "train_on_validation": True},
+                         "average_from_epoch": 4, "epochs": 8, "train_on_validation": True},
 }
 LONG_TEXT_WORDS = 300
 
