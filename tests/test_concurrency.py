@@ -148,5 +148,11 @@ def test_two_processes_fine_tune_from_one_preset_without_corrupting_it(preset, t
         assert proc.returncode == 0 and "OK" in out, err[-2000:]
     assert _digest(preset) == before
     seqzoo.load(preset)
+    parent = seqzoo.load(preset)
     for i in range(2):
-        assert seqzoo.load(tmp_path / f"out{i}").card.recipe is not None
+        tuned = seqzoo.load(tmp_path / f"out{i}")
+        card = tuned.card
+        assert card.recipe["parent"] == parent.card.name and card.recipe["hparams"] == parent.card.recipe["hparams"]
+        assert card.description == f"Fine-tuned from {parent.card.name}; not measured since." and card.metrics == {}
+        # Two epochs moved the weights away from the preset's.
+        assert any(not np.array_equal(a, b) for a, b in zip(tuned.get_weights(), parent.get_weights(), strict=True))
