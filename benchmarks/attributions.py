@@ -14,6 +14,12 @@
   should be the last day's temp_max (persistence).
 
 Writes benchmarks/results/attributions.json and .md (not in quick mode).
+
+    python benchmarks/attributions.py --figures docs/assets/attributions
+
+writes the guide's examples instead: an HTML page, a screenshot (headless chromium, when
+installed) and a Markdown snippet for each of the headline review, the first misclassified
+test snippet, a names prefix and a weather forecast.
 """
 from __future__ import annotations
 
@@ -26,7 +32,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MIN_WORDS = 6
@@ -128,24 +134,87 @@ def run(quick: bool) -> dict:
 
 def markdown(report: dict) -> str:
     c, f, s = report["completeness"], report["faithfulness"], report["forecaster_shares"]
-    return "\n".join([
-        "# Attribution checks (`python benchmarks/attributions.py`)", "",
+    completeness_line = (
         f"- completeness ({report['model']}, first {c['texts']} rt-snippets test snippets): "
         f"max |residual| {c['max_abs_residual']:.2%}, mean {c['mean_abs_residual']:.3%}, "
-        f"{c['within_5_percent']}/{c['texts']} within 5%",
+        f"{c['within_5_percent']}/{c['texts']} within 5%")
+    faithfulness_line = (
         f"- faithfulness ({f['texts']} test snippets of >= {MIN_WORDS} words), mean drop of the predicted "
         f"class's probability after deleting {DELETED} words: top-scored {f['top']:.4f}, random "
-        f"{f['random']:.4f} ({DRAWS} draws), lowest-scored {f['bottom']:.4f}",
+        f"{f['random']:.4f} ({DRAWS} draws), lowest-scored {f['bottom']:.4f}")
+    forecaster_line = (
         f"- forecaster ({report['forecaster']}, {s['windows']} test windows, next-day {s['target']}): largest mean "
         f"share {s['largest_cell'][0]} {s['largest_cell'][1]} ({s['largest_share']:.1%}); the last day's "
-        f"{s['target']} is the single largest cell in {s['last_day_target_largest_in']:.1%} of the windows",
+        f"{s['target']} is the single largest cell in {s['last_day_target_largest_in']:.1%} of the windows")
+    return "\n".join([
+        "Attribution checks (`python benchmarks/attributions.py`):", "",
+        completeness_line, faithfulness_line, forecaster_line,
         f"- {report['seconds']} s", ""])
+
+
+def first_misclassified(model, split, *, words=(6, 25)) -> tuple[str, str]:
+    """(text, true label) of the first test snippet of `words` words that `model` gets wrong."""
+    lengths = model.preprocessor.tokenizer.tokenize(list(split.x)).row_lengths().numpy()
+    predicted = model.predict(list(split.x)).argmax(axis=1)
+    for text, n, label, guess in zip(split.x, lengths, split.y, predicted):
+        if words[0] <= n <= words[1] and guess != label:
+            return text, split.meta["label_names"][int(label)]
+    raise RuntimeError("no misclassified snippet")
+
+
+def screenshot(page: Path, png: Path, height: int) -> bool:
+    """A 1000-pixel-wide PNG of `page` by headless chromium; False when chromium is missing."""
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        return False
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                    f"--screenshot={png}", f"--window-size=1000,{height}", page.resolve().as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    return True
+
+
+def figures(out: Path) -> None:
+    """The guide's four examples: page, screenshot and Markdown snippet each."""
+    import seqzoo
+    from seqzoo import datasets
+    from seqzoo._atomic import write_bytes_atomic
+    from seqzoo.diagnostics import attributions, render_attributions
+    from seqzoo.diagnostics.cli import contribution_table
+
+    clf, names, weather = (seqzoo.load(n) for n in ("sentiment-lstm", "names-lstm", "weather-lstm"))
+    wrong, truth = first_misclassified(clf, datasets.load("rt-snippets", "test"))
+    cases = {
+        "headline": (clf, "This movie is absolutely fantastic!", "sentiment-lstm", 520,
+                     "The headline review, explained for the class the model predicts"),
+        "misclassified": (clf, wrong, "sentiment-lstm", 560,
+                          f"The first test snippet of 6-25 words that sentiment-lstm gets wrong (true label: {truth})"),
+        "names": (names, "Christ", "names-lstm", 460, "The next character after the prefix \"Christ\""),
+        "forecast": (weather, weather.card.extra["example_history"], "weather-lstm", 620,
+                     "Tomorrow's temp_max from the card's example week (2014-12-25 .. 2014-12-31)"),
+    }
+    for key, (model, inputs, name, height, caption) in cases.items():
+        result = attributions(model, inputs)
+        page = render_attributions(result, out / f"{key}.html", title=f"Why did {name} say that?")
+        shown = screenshot(page, out / f"{key}.png", height)
+        image = f"![{caption}](../assets/attributions/{key}.png)\n\n" if shown else ""
+        text = f"{caption}:\n\n{image}```text\n{contribution_table(result, top=6)}\n```\n"
+        if key == "misclassified":
+            text = f"> {inputs}\n\n" + text
+        write_bytes_atomic(out / f"{key}.txt", text.encode())
+        print(text)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small version (CI)")
+    parser.add_argument("--figures", type=Path, help="write the guide's examples into this folder instead")
     args = parser.parse_args(argv)
+    if args.figures:
+        figures(args.figures)
+        return 0
     report = run(args.quick)
     text = markdown(report)
     print(text)

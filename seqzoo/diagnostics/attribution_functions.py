@@ -49,6 +49,7 @@ class ModelFunctions:
 
     def __init__(self, model):
         model_ref = weakref.ref(model)  # The cache must not keep the model alive.
+        self._compiled = None
 
         def outputs(x):
             return _outputs(model_ref(), x)
@@ -59,8 +60,27 @@ class ModelFunctions:
             values = _outputs(model_ref(), x)[:, index] * scale
             return values, tf.gradients(tf.reduce_sum(values), x)[0]
 
-        self.outputs = tf.function(outputs, reduce_retracing=True)
-        self.value_and_grad = tf.function(value_and_grad, reduce_retracing=True)
+        self._python = outputs, value_and_grad
+
+    def _functions(self, x):
+        # One trace per model: batch and length are left open (texts differ in length), the
+        # feature size is fixed.
+        if self._compiled is None:
+            spec = tf.TensorSpec([None] * (len(x.shape) - 1) + [x.shape[-1]], x.dtype)
+            outputs, value_and_grad = self._python
+            self._compiled = (
+                tf.function(outputs, input_signature=[spec]),
+                tf.function(value_and_grad, input_signature=[spec, tf.TensorSpec([], tf.int32),
+                                                             tf.TensorSpec([], tf.float32)]))
+        return self._compiled
+
+    def outputs(self, x):
+        """All outputs for a batch x."""
+        return self._functions(x)[0](x)
+
+    def value_and_grad(self, x, index, scale):
+        """(scale * outputs[:, index], its gradient with respect to x)."""
+        return self._functions(x)[1](x, index, scale)
 
     @classmethod
     def of(cls, model) -> ModelFunctions:
