@@ -481,11 +481,45 @@ def test_sigterm_ends_a_waiting_worker_within_seconds(tmp_path):
     args = ["train", "names-lstm", "--out", str(tmp_path / "preset"), "--epochs", "1", *TINY,
             "--workers", f"127.0.0.1:{mine},127.0.0.1:{missing}", "--worker-index", "0", "--peer-timeout", "600"]
     process = seqzoo_command(args, tmp_path / "home", text=True)
-    deadline = time.monotonic() + 120
-    while not listening_on(mine) and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert listening_on(mine) == ["0100007F"], "the worker never listened on its address alone"
-    process.send_signal(signal.SIGTERM)
-    sent = time.monotonic()
-    code, out, err = finish(process, timeout=30)
-    assert time.monotonic() - sent < 5 and code in (-signal.SIGTERM, 128 + signal.SIGTERM)
+    try:
+        deadline = time.monotonic() + 120
+        while not listening_on(mine) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert listening_on(mine) == ["0100007F"], "the worker never listened on its address alone"
+        process.send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        code, out, err = finish(process, timeout=30)
+        assert time.monotonic() - sent < 5 and code in (-signal.SIGTERM, 128 + signal.SIGTERM)
+    finally:
+        process.kill()
+        process.communicate()
+
+
+@pytest.mark.slow
+def test_sigterm_ends_a_training_worker_with_its_checkpoint_whole(tmp_path):
+    """Two workers on loopback; SIGTERM to one while it trains ends it within seconds."""
+    from seqzoo.recipes.run_state import check_run_state
+    from seqzoo.training.distribute import local_workers
+    from seqzoo.training.supervise import GRACE_S
+
+    workers = local_workers(2)
+    args = ["train", "names-lstm", "--out", str(tmp_path / "preset"), "--epochs", "500", *TINY,
+            "--override", "limit=64", "--workers", workers, "--peer-timeout", "120"]
+    processes = [seqzoo_command([*args, "--worker-index", str(i)], tmp_path / "home", text=True) for i in range(2)]
+    run = tmp_path / "home" / "runs" / "names-lstm-seed0"
+    try:
+        deadline = time.monotonic() + 400
+        while not (run / "backup" / "training_metadata.json").exists() and time.monotonic() < deadline:
+            assert all(p.poll() is None for p in processes), processes[0].communicate()[1][-3000:]
+            time.sleep(0.1)
+        processes[0].send_signal(signal.SIGTERM)
+        sent = time.monotonic()
+        code, out, err = finish(processes[0], timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        for p in processes:
+            p.kill()
+            p.communicate()
+    assert code == 128 + signal.SIGTERM and took < GRACE_S + 5, (code, took, err[-2000:])
+    assert "stopped by signal SIGTERM; run the same command again to resume" in err
+    assert check_run_state(run) is None and (run / "backup" / "latest.weights.h5").is_file()

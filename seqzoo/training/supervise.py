@@ -5,7 +5,9 @@ Python timers and signal handlers do not run, and TensorFlow catches SIGTERM for
 preemption handling. So the command that the user started stays plain Python: it meets
 the peers (`rendezvous.wait_for_peers`), starts the worker as a child, and
 
-- ends the child when the workers have not all connected by the deadline (exit 2);
+- ends the child when the workers have not all connected by the deadline (exit 2), or when
+  the child, once connected, has not beaten its heart for the peer timeout (a native call
+  holding Python's lock for that long; exit 2);
 - on SIGTERM or SIGINT, interrupts the child and kills it after `GRACE_S` seconds, then
   exits 143 or 130. Backups are swapped in whole (`recipes.runner`), so the last one stays.
 
@@ -21,6 +23,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +33,8 @@ from seqzoo.training.rendezvous import wait_for_peers
 GRACE_S = 3.0  # After SIGTERM/SIGINT, the child's time to stop by itself.
 STARTUP_S = 120.0  # Importing TensorFlow and reading the data, before the peer deadline starts.
 CONNECTED = "connected"
+HEARTBEAT_S = 1.0
+MIN_SILENCE_S = 60.0  # A heart that stops for less is a busy machine, not a blocked worker.
 
 
 def run_supervised(argv: list[str], cluster, *, peer_timeout_s: float) -> int:
@@ -61,19 +66,47 @@ def run_supervised(argv: list[str], cluster, *, peer_timeout_s: float) -> int:
                 return code if code >= 0 else 128 - code
             if received:
                 return _interrupt(child, received[0])
-            if time.monotonic() > deadline and not _connected(stage):
+            connected = _connected(stage)
+            if time.monotonic() > deadline and not connected:
                 _end(child)
                 raise ClusterError(
                     f"the workers did not all connect within {peer_timeout_s:g} s (TensorFlow's setup, after "
                     "every peer had answered); restart every worker with the same command, or raise --peer-timeout."
                 )
+            if connected and time.time() - _beat(stage) > max(peer_timeout_s, MIN_SILENCE_S):
+                _end(child)
+                raise ClusterError(
+                    f"the worker stopped responding for {max(peer_timeout_s, MIN_SILENCE_S):g} s (blocked inside "
+                    "TensorFlow, likely waiting for another worker); restart every worker with the same command: "
+                    "training resumes from the last checkpoint."
+                )
             time.sleep(0.05)
 
 
 def mark_connected(stage_file: str | os.PathLike | None) -> None:
-    """Tell the supervising process that TensorFlow connected the workers (the child's side)."""
-    if stage_file:
-        Path(stage_file).write_text(CONNECTED)
+    """Tell the supervising process that TensorFlow connected the workers (the child's side).
+
+    A thread then touches the file every `HEARTBEAT_S`: it stops only when the whole
+    process does (or a native call holds Python's lock), which the supervisor notices.
+    """
+    if not stage_file:
+        return
+    path = Path(stage_file)
+    path.write_text(CONNECTED)
+
+    def beat():
+        while True:
+            time.sleep(HEARTBEAT_S)
+            with contextlib.suppress(OSError):
+                os.utime(path)
+
+    threading.Thread(target=beat, name="seqzoo-heartbeat", daemon=True).start()
+
+
+def _beat(stage: Path) -> float:
+    with contextlib.suppress(OSError):
+        return stage.stat().st_mtime
+    return 0.0
 
 
 def _connected(stage: Path) -> bool:
