@@ -149,6 +149,7 @@ def markdown(report: dict) -> str:
     return "\n".join([
         "Attribution checks (`python benchmarks/attributions.py`):", "",
         completeness_line, faithfulness_line, forecaster_line,
+        "- weights (sha256): " + ", ".join(f"{k} {v[:12]}" for k, v in report.get("weights_sha256", {}).items()),
         f"- {report['seconds']} s", ""])
 
 
