@@ -123,7 +123,8 @@ def test_bad_seqzoo_variables_are_named_not_tracebacks(tmp_path, monkeypatch, ca
     (["forecast", "x", "--data", "d.csv", "--horizon", "0"], "--horizon: must be >= 1"),
     (["export", "x", "--out", "o", "--version", "0"], "--version: must be >= 1"),
 ])
-def test_numeric_flags_are_checked_up_front(argv, message, capsys):
+def test_numeric_flags_are_checked_up_front(argv, message, capsys, monkeypatch):
+    monkeypatch.setattr("seqzoo.training.train", lambda *a, **kw: pytest.fail("train ran"))
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
     assert exit_info.value.code == 2
