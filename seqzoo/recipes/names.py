@@ -14,12 +14,14 @@ How rare names are treated was decided on validation with
 which train one short run per choice (all names, a minimum total count, sampling by
 count) and writes `$SEQZOO_HOME/runs/names-rare-names.json`; the cards quote that file.
 
-A finished run is not trained again: its best weights stay in the run folder
-(`final.weights.h5`), so rerunning the command re-measures and rewrites the card.
+A finished run keeps its best weights in the run folder (`final.weights.h5`): adding
+`--reuse-finished-run` to the command measures them again and rewrites the card without
+training.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import sys
 from pathlib import Path
@@ -128,14 +130,19 @@ def _build(architecture: str, texts, hparams: dict):
 
 
 def _train_or_reuse(model, names, validation, *, run_name: str, epochs: int, patience: int,
-                    batch_size: int, seed: int) -> tuple[dict, float]:
-    """Train (resumably) unless the run already finished; keep its best weights in the run folder."""
+                    batch_size: int, seed: int, reuse: bool = True) -> tuple[dict, float]:
+    """Train (resumably) and keep the best weights in the run folder as `final.weights.h5`.
+
+    With `reuse`, a run that already finished is not trained again: its final weights,
+    log and clock are read back (the model must have the run's shapes).
+    """
     directory = run_dir(run_name)
     final = directory / "final.weights.h5"
-    if final.is_file():
+    if reuse and final.is_file():
         model.load_weights(final)
         clock = directory / "elapsed_s.txt"
         return read_history(directory / "history.csv"), float(clock.read_text()) if clock.is_file() else 0.0
+    final.unlink(missing_ok=True)  # A fresh run: an older run's final weights go.
     schedule = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=1, min_lr=2.5e-4)
     history, seconds = fit_resumable(
         model, names, validation=validation, run_name=run_name, epochs=epochs, patience=patience,
@@ -186,7 +193,7 @@ def compare_rare_names(architecture: str = "lstm", *, epochs: int = 1, seed: int
         names = training_names(data.train, choice, seed=seed)
         history, seconds = _train_or_reuse(
             model, names, data.validation.x, run_name=f"names-rare-{choice}-{architecture}-e{epochs}-seed{seed}",
-            epochs=epochs, patience=epochs, batch_size=run["batch_size"], seed=seed)
+            epochs=epochs, patience=epochs, batch_size=run["batch_size"], seed=seed, reuse=not run["limit"])
         results[choice] = {f"validation_nll_{k}": round(model.score(v), 5) for k, v in valid.items()}
         results[choice]["training_time_s"] = round(seconds, 1)
         print(choice, results[choice], flush=True)
@@ -210,11 +217,15 @@ def rare_names_report_path() -> Path:
 
 
 def train(architecture: str, *, out: Path, epochs: int = EPOCHS, seed: int = 0, batch_size: int = 128,
-          overrides: dict | None = None) -> ModelCard:
+          overrides: dict | None = None, reuse_finished_run: bool = False) -> ModelCard:
     """Train, measure on the test split and its subsets, and write the preset with its card.
 
     `overrides` changes hyper-parameters, "batch_size", "patience", "limit" (names per
-    split) or "rare_names" for quick experiments and tests.
+    split) or "rare_names" for quick experiments and tests. `reuse_finished_run` measures
+    the final weights of the same run (same seed and settings) again instead of training.
+
+    Example:
+    >>> train("lstm", out=Path("/tmp/names-lstm"), epochs=1, overrides={"limit": 256})  # doctest: +SKIP
     """
     keras.utils.set_random_seed(seed)
     name = NAMES[architecture]
@@ -225,9 +236,10 @@ def train(architecture: str, *, out: Path, epochs: int = EPOCHS, seed: int = 0, 
     model = _build(architecture, data.train.x, hparams)
     names = training_names(data.train, run["rare_names"], seed=seed)
     suffix = "" if run["rare_names"] == "all" else f"-{run['rare_names']}"
-    run_name = f"{name}-ssa{suffix}-seed{seed}" + (f"-limit{run['limit']}" if run["limit"] else "")
+    run_name = f"{name}{suffix}-seed{seed}"
     history, seconds = _train_or_reuse(model, names, data.validation.x, run_name=run_name, epochs=epochs,
-                                       patience=run["patience"], batch_size=run["batch_size"], seed=seed)
+                                       patience=run["patience"], batch_size=run["batch_size"], seed=seed,
+                                       reuse=reuse_finished_run)
     card = ModelCard(
         name=name, task="char_lm", architecture=architecture, dataset=DATASET,
         description=(
@@ -308,6 +320,10 @@ def main(argv=None) -> int:
                                     choices=tuple(option("--choices", ",".join(RARE_NAMES)).split(",")))
         print(json.dumps(report, indent=1))
         return 0
+    if "--reuse-finished-run" in argv:
+        argv.remove("--reuse-finished-run")
+        return recipe_main(functools.partial(train, reuse_finished_run=True), __doc__, flag="architecture",
+                           choices=HPARAMS, default="lstm", epochs=EPOCHS, argv=argv)
     return recipe_main(train, __doc__, flag="architecture", choices=HPARAMS, default="lstm",
                        epochs=EPOCHS, argv=argv)
 
