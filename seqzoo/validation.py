@@ -128,8 +128,8 @@ def check_choice(name: str, value: Any, choices: Iterable[Any]) -> Any:
     """
     choices = list(choices)
     try:
-        allowed = value in choices
-    except TypeError:
+        allowed = bool(value in choices)
+    except (TypeError, ValueError):  # Unhashable, or an array whose truth is ambiguous.
         allowed = False
     if not allowed or isinstance(value, bool) and not any(c is value for c in choices):
         raise InputError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; "

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import seqzoo
@@ -22,8 +22,10 @@ from seqzoo import SeqzooError
 from seqzoo.cli import main
 
 EXAMPLES = int(os.environ.get("SEQZOO_PROPERTY_EXAMPLES", "40"))
-PROFILE = settings(max_examples=EXAMPLES, deadline=None,
-                   derandomize="SEQZOO_PROPERTY_EXAMPLES" not in os.environ,
+LONG = "SEQZOO_PROPERTY_EXAMPLES" in os.environ
+# The CI profile is deterministic and does not shrink (a TensorFlow call per step makes shrinking slow).
+PROFILE = settings(max_examples=EXAMPLES, deadline=None, derandomize=not LONG, database=None,
+                   phases=list(Phase) if LONG else [Phase.explicit, Phase.generate],
                    suppress_health_check=list(HealthCheck))
 TEXTS = ["great film", "dull plot"]
 LABELS = ["positive", "negative"]

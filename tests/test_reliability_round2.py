@@ -335,7 +335,13 @@ def test_card_fifo_is_refused_without_blocking(preset):
 
 
 # === 13. Empty input, empty output ===
-def test_empty_inputs_give_empty_results_of_the_right_shape(tiny_lm, tiny_clf, weather):
+@pytest.mark.parametrize("fast", [True, False], ids=["fast-path", "batched-path"])
+def test_empty_inputs_give_empty_results_of_the_right_shape(tiny_lm, tiny_clf, weather, monkeypatch, fast):
+    from seqzoo.models import fast_path
+
+    if not fast:  # Large inputs skip the fast path; an empty one must work there too.
+        for hook in ("char_lm_predict", "classifier_predict", "forecaster_predict"):
+            monkeypatch.setattr(fast_path, hook, lambda *args: None)
     assert tiny_lm.predict([]).shape == (0, tiny_lm.backbone.vocabulary_size)
     assert tiny_clf.predict([]).shape == (0, 2) and tiny_clf.classify([]) == []
     assert weather.predict(np.zeros((0, 7, 6), np.float32)).shape == (0, 2)

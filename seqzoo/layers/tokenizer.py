@@ -69,8 +69,8 @@ class Tokenizer(keras.layers.Layer):
             min_count: Tokens seen fewer times are left out (they map to `<unk>`).
         """
         counts: collections.Counter = collections.Counter()
-        texts = list(texts)
-        for start in range(0, len(texts), 4096):
+        texts = as_string_tensor(texts)  # InputError for anything but strings.
+        for start in range(0, int(texts.shape[0]), 4096):
             tokens = self.split(texts[start : start + 4096]).flat_values.numpy()
             counts.update(t.decode("utf-8", "replace") for t in tokens)
         ranked = sorted(
