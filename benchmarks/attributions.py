@@ -192,7 +192,7 @@ def figures(out: Path) -> None:
                      "The headline review, explained for the class the model predicts"),
         "misclassified": (clf, wrong, "sentiment-lstm", 560,
                           f"The first test snippet of 6-25 words that sentiment-lstm gets wrong (true label: {truth})"),
-        "names": (names, "Christ", "names-lstm", 460, "The next character after the prefix \"Christ\""),
+        "names": (names, "Christ", "names-lstm", 600, "The next character after the prefix \"Christ\""),
         "forecast": (weather, weather.card.extra["example_history"], "weather-lstm", 620,
                      "Tomorrow's temp_max from the card's example week (2014-12-25 .. 2014-12-31)"),
     }
