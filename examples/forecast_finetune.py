@@ -26,7 +26,7 @@ import seqzoo
 from seqzoo.recipes.forecast_baselines import mae, persistence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from weather_finetune import write_synthetic_city  # noqa: E402
+from weather_finetune import write_synthetic_city
 
 
 def split_rows(table: dict[str, list], fraction: float, window: int) -> tuple[dict, dict]:

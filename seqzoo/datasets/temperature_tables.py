@@ -22,7 +22,7 @@ import datetime
 import hashlib
 import io
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

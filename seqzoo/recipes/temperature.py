@@ -30,7 +30,14 @@ from seqzoo import datasets
 from seqzoo.card import ModelCard
 from seqzoo.recipes.forecast_baselines import mae
 from seqzoo.recipes.input_range import input_range
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
+from seqzoo.recipes.runner import (
+    display_path,
+    fit_resumable,
+    metric,
+    recipe_main,
+    save_with_curve,
+    training_record,
+)
 
 FEATURES = ["temp_max", "temp_min"]
 WINDOW = 14
@@ -127,7 +134,7 @@ def temp_max_scores(model, windows: dict) -> dict[str, dict[str, float]]:
         model_mae = float(mae(model.predict(x)[:, :1], y[:, :1])[0])
         persistence_mae = float(mae(x[:, -1, :1], y[:, :1])[0])
         scores[station] = {"model": model_mae, "persistence": persistence_mae,
-                           "ratio": model_mae / persistence_mae, "days": int(len(y))}
+                           "ratio": model_mae / persistence_mae, "days": len(y)}
     return scores
 
 
@@ -176,7 +183,7 @@ def weather_lstm_same_days() -> dict[str, float]:
     reference = seqzoo.load("weather-lstm")
     x, y = reference.preprocessor.pairs(split_table("test"))
     x, y = x[WINDOW - reference.window :], y[WINDOW - reference.window :]
-    return {"model": float(mae(reference.predict(x)[:, :1], y[:, :1])[0]), "days": int(len(y))}
+    return {"model": float(mae(reference.predict(x)[:, :1], y[:, :1])[0]), "days": len(y)}
 
 
 def leave_one_out(architecture: str, train: dict, valid: dict, test: dict, *, epochs: int, seed: int,

@@ -29,7 +29,14 @@ from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor
 from seqzoo.presets import rehash
 from seqzoo.recipes.forecast_baselines import LinearWindowModel, mae, persistence
 from seqzoo.recipes.input_range import input_range
-from seqzoo.recipes.runner import display_path, fit_resumable, metric, recipe_main, save_with_curve, training_record
+from seqzoo.recipes.runner import (
+    display_path,
+    fit_resumable,
+    metric,
+    recipe_main,
+    save_with_curve,
+    training_record,
+)
 
 FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
 TARGETS = ["temp_max", "temp_min"]
