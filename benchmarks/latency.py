@@ -31,17 +31,15 @@ import json
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
 import time
-import unicodedata
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -68,17 +66,19 @@ def summary(seconds: list[float]) -> dict:
             "mean_ms": float(ms.mean()), "calls": len(ms)}
 
 
-def interleaved(calls: dict, count: int, warmup: int) -> dict:
-    """{implementation: summary} of `count` calls each, one call of each in turn."""
+def interleaved(calls: dict, count: int, warmup: int, counts: dict | None = None) -> dict:
+    """{implementation: summary} of `count` calls each (or `counts[name]`), one call of each in turn."""
+    counts = {name: (counts or {}).get(name, count) for name in calls}
     for call in calls.values():
         for _ in range(warmup):
             call()
     times = {name: [] for name in calls}
-    for _ in range(count):
+    for round_ in range(max(counts.values())):
         for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            times[name].append(time.perf_counter() - start)
+            if round_ < counts[name]:
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
     return {name: summary(t) for name, t in times.items()}
 
 
@@ -212,7 +212,7 @@ def first_call_cost(name: str) -> dict:
     code = FIRST_CALL.replace("{call}", FIRST_CALLS[name])
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "1"}  # Keep TensorFlow's warnings (retracing) visible.
     result = subprocess.run([sys.executable, "-c", code, name], capture_output=True, text=True, env=env,
-                            timeout=600)
+                            timeout=600, check=False)
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
     line = next(x for x in result.stdout.splitlines() if x.startswith("TIMES"))
@@ -236,9 +236,9 @@ def switch_over(models: dict, calls: int) -> dict:
         texts = (TEXTS_64 * (size // 64 + 1))[:size]
         prefixes = (["Joh", "Mar", "An", "Christopher", ""] * size)[:size]
         batch = np.repeat(windows, size, axis=0)
-        tasks = {"classify": lambda: models["classify"].predict(texts),
-                 "char_lm": lambda: models["predict_next"].predict(prefixes),
-                 "forecast": lambda: fc.predict(batch)}
+        tasks = {"classify": lambda texts=texts: models["classify"].predict(texts),
+                 "char_lm": lambda prefixes=prefixes: models["predict_next"].predict(prefixes),
+                 "forecast": lambda batch=batch: fc.predict(batch)}
         for task, call in tasks.items():
             row = {}
             for path, limit in (("fast", 1 << 30), ("batched", -1)):
@@ -261,8 +261,8 @@ def markdown(results: dict) -> str:
         cells = [f"{row[i]['p50_ms']:.2f} / {row[i]['p99_ms']:.2f}" if i in row else "n/a" for i in impls]
         lines.append(f"| `{call}` | {MODELS[call]} | " + " | ".join(cells) + " |")
     if results.get("first_call"):
-        lines += ["", "| model | import seqzoo (s) | load (s) | first answer (s) | second answer (s) | "
-                      "retracing warnings |", "|---|---|---|---|---|---|"]
+        lines += ["", ("| model | import seqzoo (s) | load (s) | first answer (s) | second answer (s) | "
+                       "retracing warnings |"), "|---|---|---|---|---|---|"]
         for name, r in results["first_call"].items():
             lines.append(f"| {name} | {r['import_s']:.2f} | {r['load_s']:.2f} | {r['first_answer_s']:.3f} | "
                          f"{r['second_answer_s']:.4f} | {r['retracing_warnings']} |")
@@ -277,6 +277,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--no-first-call", action="store_true", help="skip the fresh-process first-call timing")
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch reference")
     parser.add_argument("--no-keras", action="store_true", help="skip the stock keras.Model.predict column")
+    parser.add_argument("--keras-calls", type=int, help="timed calls of the (slow) keras predict column")
     parser.add_argument("--json", type=Path, help="where to write the results (default benchmarks/results/)")
     args = parser.parse_args(argv)
     calls = args.calls or (5 if args.quick else 300)
@@ -309,7 +310,7 @@ def main(argv=None) -> dict:
     results["latency"] = {}
     for call in MODELS:
         group = {name: fns[call] for name, fns in impls.items() if call in fns}
-        results["latency"][call] = interleaved(group, calls, warmup)
+        results["latency"][call] = interleaved(group, calls, warmup, {"keras predict": args.keras_calls or calls})
         print(f"{call}: " + ", ".join(f"{k} p50 {v['p50_ms']:.2f} ms p99 {v['p99_ms']:.2f} ms"
                                       for k, v in results["latency"][call].items()), flush=True)
     results["load_after"] = load_average()

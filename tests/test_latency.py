@@ -12,7 +12,7 @@ def test_latency_benchmark_quick_mode(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
     out = tmp_path / "latency.json"
     result = subprocess.run([sys.executable, "-m", "benchmarks.latency", "--quick", "--json", str(out)],
-                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+                            capture_output=True, text=True, cwd=ROOT, env=env, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     results = json.loads(out.read_text())
     assert list(results["latency"]) == ["predict_next", "classify", "forecast", "predict_64", "generate"]

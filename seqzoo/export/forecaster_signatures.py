@@ -44,7 +44,7 @@ def day_of_year(dates):
     >>> day_of_year(tf.constant(["2016-03-01"])).numpy()
     array([60], dtype=int32)
     """
-    year, month, day, leap = _calendar_date(dates)
+    _, month, day, leap = _calendar_date(dates)
     before = tf.gather(tf.constant(_DAYS_BEFORE_MONTH), month - 1)
     return before + day - 1 + tf.cast(leap & (month > 2), tf.int32)
 
