@@ -153,3 +153,39 @@ def test_format_table_and_as_table():
     pandas = pytest.importorskip("pandas")
     assert isinstance(table, pandas.DataFrame) and table.to_dict("records") == rows
     assert format_table(table) == format_table(rows)
+
+
+def test_a_series_is_not_taken_for_a_dataframe():
+    pandas = pytest.importorskip("pandas")
+    with pytest.raises(InputError, match=r"^History must be a pandas DataFrame, a list of dicts or a dict of "
+                                         r"columns, got Series"):
+        read_history(pandas.Series([1.0, 2.0]), ["a"])
+
+
+def test_values_too_large_for_float32_are_refused_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match=r"^Column 'a', row 1: 1e\+39 is too large for float32"):
+            read_history({"date": DATES, "a": [1.0, 1e39, 2.0]}, ["a"])
+        _, values = read_history({"date": DATES, "a": [1.0, 3e38, -3e38]}, ["a"])
+    assert np.isfinite(values).all()
+
+
+@pytest.mark.parametrize("path", ["", "a\x00b", 3, None])
+def test_read_history_csv_refuses_what_is_not_a_file_name(path):
+    with pytest.raises(InputError, match=r"^The CSV path must be a file name; got "):
+        read_history_csv(path, ["a"])
+
+
+def test_format_table_one_row_and_a_ragged_first_column():
+    assert format_table([{"date": "x", "v": 1.0}]).splitlines() == ["date     v", "x     1.00"]
+    assert format_table([{"d": "a", "v": 1.0}, {"d": "bbb", "v": 22.5}]).splitlines() == [
+        "d        v", "a     1.00", "bbb  22.50"]
+
+
+def test_read_history_csv_drops_a_byte_order_mark(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbfdate,a\r\n2015-01-01,1\r\n")
+    assert read_history_csv(path, ["a"]) == {"date": ["2015-01-01"], "a": [1.0]}
