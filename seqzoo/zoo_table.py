@@ -89,6 +89,19 @@ def beaten_by_baseline(card) -> str | None:
     return None
 
 
+def training_datasets(card) -> list[str]:
+    """Every dataset a model was trained on: the recipe's list, else the card's one dataset.
+
+    Example:
+    >>> training_datasets(seqzoo.info("names-lstm"))  # doctest: +SKIP
+    ['names-us-ssa']
+    """
+    recorded = card.recipe.get("datasets") if card.recipe else None
+    if isinstance(recorded, list) and recorded:
+        return [str(name) for name in recorded]
+    return [card.dataset] if card.dataset else []
+
+
 def markdown_table(names: list[str] | None = None, *, link: Callable[[str], str] | None = None,
                    file_size: bool = False) -> str:
     """One row per model: name, task, architecture, parameters, headline metric, dataset.
@@ -122,7 +135,7 @@ def markdown_table(names: list[str] | None = None, *, link: Callable[[str], str]
         label = f"[`{name}`]({link(name)})" if link else f"`{name}`"
         size = f" {format_size(preset_size(name))} |" if file_size else ""
         rows.append(f"| {label} | {card.task} | {architecture_label(card)} | {card.num_params:,} |{size} "
-                    f"{figure} | {'<br>'.join(baselines) or '-'} | {card.dataset} |")
+                    f"{figure} | {'<br>'.join(baselines) or '-'} | {'<br>'.join(training_datasets(card)) or '-'} |")
     return "\n".join(rows)
 
 

@@ -38,7 +38,7 @@ from seqzoo import datasets  # noqa: E402
 from seqzoo.datasets import splits  # noqa: E402
 from seqzoo.recipes.curves import training_curve_png  # noqa: E402
 from seqzoo.registry import get_entry  # noqa: E402
-from seqzoo.zoo_table import format_size, markdown_table, preset_size  # noqa: E402
+from seqzoo.zoo_table import format_size, markdown_table, preset_size, training_datasets  # noqa: E402
 
 BENCHMARK = ROOT / "benchmarks" / "results" / "generation.csv"
 BENCHMARK_MARKER = "<!-- benchmark: generation -->"
@@ -299,7 +299,8 @@ Every file is checked against its sha256 before `seqzoo.load` reads it.
 def datasets_page() -> str:
     users: dict[str, list[str]] = {}
     for name in seqzoo.list_models():
-        users.setdefault(seqzoo.info(name).dataset, []).append(name)
+        for dataset in training_datasets(seqzoo.info(name)):
+            users.setdefault(dataset, []).append(name)
     first, last = splits.SEATTLE_VALIDATION
     s_first, s_last = splits.STOCKS_VALIDATION
     parts = [f"""# Datasets
