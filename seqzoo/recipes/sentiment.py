@@ -46,7 +46,7 @@ _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embed
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,
                       "num_layers": 2, "dropout": 0.3, "pooling": "last", "vocabulary_size": 30_000,
-                      "learning_rate": 1e-3, "batch_size": 64, "lm_epochs": 0},
+                      "learning_rate": 1e-3, "batch_size": 64, "lm_epochs": 0, "epochs": 8},
     "sentiment-lstm": {"architecture": "lstm", **_GLOVE, "hidden_size": 128,
                        "num_layers": 2, "dropout": 0.3, "word_dropout": 0.25, "pooling": "max_mean",
                        "head_dropout": 0.5, "vocabulary_size": 30_000, "learning_rate": 2e-3,
