@@ -189,3 +189,21 @@ def test_read_history_csv_drops_a_byte_order_mark(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(b"\xef\xbb\xbfdate,a\r\n2015-01-01,1\r\n")
     assert read_history_csv(path, ["a"]) == {"date": ["2015-01-01"], "a": [1.0]}
+
+
+def test_missing_columns_may_hold_nan_but_not_infinity():
+    data = {"date": DATES, "a": [1.0, 2.0, 3.0], "b": [float("nan"), 2.0, float("nan")]}
+    _, values = read_history(data, ["a", "b"], missing=["b"])
+    assert np.isnan(values[:, 1]).tolist() == [True, False, True] and values[:, 0].tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(InputError, match=r"^Column 'a' has 1 NaN or infinite values \(first at row 0\)"):
+        read_history({**data, "a": [float("nan"), 2.0, 3.0]}, ["a", "b"], missing=["b"])
+    with pytest.raises(InputError, match=r"^Column 'b' has 1 NaN or infinite values \(first at row 1\)"):
+        read_history({**data, "b": [float("nan"), float("inf"), 1.0]}, ["a", "b"], missing=["b"])
+    # Only the named column may hold NaN; its position in `names` is what counts.
+    _, values = read_history({**data, "a": data["b"], "b": data["a"]}, ["b", "a"], missing=["a"])
+    assert np.isnan(values[:, 1]).sum() == 2
+
+
+def test_an_unreadable_date_names_its_row():
+    with pytest.raises(InputError, match=r"^Row 2: cannot read the date 'soon'"):
+        read_history({"date": ["2015-01-01", "2015-01-02", "soon"], "a": [1.0, 2.0, 3.0]}, ["a"])
