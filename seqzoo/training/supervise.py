@@ -8,8 +8,9 @@ the peers (`rendezvous.wait_for_peers`), starts the worker as a child, and
 - ends the child when the workers have not all connected by the deadline (exit 2), or when
   the child, once connected, has not beaten its heart for the peer timeout (a native call
   holding Python's lock for that long; exit 2);
-- on SIGTERM or SIGINT, interrupts the child and kills it after `GRACE_S` seconds, then
-  exits 143 or 130. Backups are swapped in whole (`recipes.runner`), so the last one stays.
+- on SIGTERM or SIGINT, kills the child at once (it may be blocked in a collective, and
+  TensorFlow's own SIGTERM handler does not stop it), then exits 143 or 130. Backups and
+  presets are swapped in whole (`recipes.runner`, `_atomic`), so the last checkpoint stays.
 
 Example:
 >>> run_supervised(["train", "names-lstm", "--workers", "h1:2222,h2:2222", "--worker-index", "0"],
@@ -30,7 +31,6 @@ from pathlib import Path
 from seqzoo.training.distribute import ClusterError
 from seqzoo.training.rendezvous import wait_for_peers
 
-GRACE_S = 3.0  # After SIGTERM/SIGINT, the child's time to stop by itself.
 STARTUP_S = 120.0  # Importing TensorFlow and reading the data, before the peer deadline starts.
 CONNECTED = "connected"
 HEARTBEAT_S = 1.0
@@ -116,12 +116,7 @@ def _connected(stage: Path) -> bool:
 
 
 def _interrupt(child: subprocess.Popen, signum: int) -> int:
-    with contextlib.suppress(ProcessLookupError):
-        child.send_signal(signal.SIGINT)  # Python's KeyboardInterrupt, between two steps.
-    try:
-        child.wait(timeout=GRACE_S)
-    except subprocess.TimeoutExpired:
-        _end(child)  # Blocked in native code: the last backup on disk is whole.
+    _end(child)  # Whatever it was doing, the last backup on disk is whole.
     print(f"seqzoo: stopped by signal {signal.Signals(signum).name}; run the same command again to resume "
           "from the last checkpoint.", file=sys.stderr, flush=True)
     return 128 + signum
