@@ -167,6 +167,10 @@ def test_forecaster_default_target_and_history_table(weather):
     result = diagnostics.attributions(weather, history)
     assert result.target == weather.target_names[0]
     assert result.forecast == pytest.approx(float(weather.predict(history)[-1, 0]), abs=1e-3)
+    plain = result.to_dict()  # the contract keys hold the forecast values too
+    assert result.probability == result.forecast and result.baseline_probability == result.baseline_forecast
+    assert {"scores", "target", "probability", "baseline_probability", "completeness_residual"} <= set(plain)
+    assert plain["probability"] == pytest.approx(result.forecast)
     second = diagnostics.attributions(weather, history, target=1, method="occlusion")
     assert second.target == weather.target_names[1] and second.scores.shape == result.scores.shape
 

@@ -95,6 +95,16 @@ class ForecastAttribution:
     method: str
     steps: int
 
+    @property
+    def probability(self) -> float:
+        """The issue's contract name for the explained value: here the forecast (target's units)."""
+        return self.forecast
+
+    @property
+    def baseline_probability(self) -> float:
+        """The contract name for the baseline's value: here `baseline_forecast`."""
+        return self.baseline_forecast
+
     def top(self, k: int = 5) -> list[tuple[str, str, float]]:
         """The `k` (day, feature, score) cells with the largest |score|, largest first."""
         flat = np.argsort(-np.abs(self.scores).ravel(), kind="stable")[:k]
@@ -107,8 +117,11 @@ class ForecastAttribution:
         return size / max(float(size.sum()), 1e-30)
 
     def to_dict(self) -> dict:
-        """The attributes as plain Python (nested lists for the arrays)."""
-        return {field.name: _plain(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        """The attributes as plain Python (nested lists for the arrays), with the contract's
+        `probability`/`baseline_probability` keys holding the forecast values too."""
+        plain = {field.name: _plain(getattr(self, field.name)) for field in dataclasses.fields(self)}
+        plain.update(probability=plain["forecast"], baseline_probability=plain["baseline_forecast"])
+        return plain
 
     def to_frame(self):
         """The scores as a pandas DataFrame, days as rows and features as columns.
