@@ -293,7 +293,9 @@ def main(argv=None) -> dict:
     models = load_models(args.quick)
     if args.switch_over:
         results["switch_over"] = switch_over(models, calls)
-        print(json.dumps(results["switch_over"], indent=1))
+        out = args.json or RESULTS / "latency-switch-over.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1), encoding="utf-8")
         return results
     impls = {"seqzoo": seqzoo_calls(models)}
     if not args.no_keras:
