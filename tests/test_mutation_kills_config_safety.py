@@ -78,7 +78,7 @@ def test_nested_objects_in_dicts_lists_and_tuples_are_checked():
     bad = {"class_name": "system", "module": "os"}
     for config in ({"a": {"b": bad}}, [1, [bad]], (bad,), {"layers": ({"x": [bad]},)},
                    {"class_name": "Dense", "module": "keras.layers", "config": {"inner": bad}}):
-        _refused(config, "refusing to import 'system' from module 'os'")
+        _refused(config, r"^src\.json: refusing to import 'system' from module 'os'")
     check_config({"a": [1, "x", None, {"b": 2.5}], "c": ()}, source="s")
 
 
