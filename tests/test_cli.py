@@ -11,7 +11,7 @@ def test_list_and_info(capsys):
     out = capsys.readouterr().out
     assert "names-lstm" in out and "names-rnn" in out and "test_nll" in out
     assert main(["info", "names-lstm"]) == 0
-    assert "names-us-census" in capsys.readouterr().out
+    assert "names-us-ssa" in capsys.readouterr().out
 
 
 def test_predict_and_generate(capsys):

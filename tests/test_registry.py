@@ -28,7 +28,7 @@ def test_unknown_name_suggests_close_matches():
 
 def test_info_is_the_card():
     card = seqzoo.info("names-lstm")
-    assert card.task == "char_lm" and card.architecture == "lstm" and card.dataset == "names-us-census"
+    assert card.task == "char_lm" and card.architecture == "lstm" and card.dataset == "names-us-ssa"
     assert card.metrics["test_nll"]["split"] == "test"
     assert set(card.files) >= {"config.json", "model.weights.h5"}
     assert "recipes.names" in card.recipe["command"]
