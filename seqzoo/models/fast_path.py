@@ -30,7 +30,13 @@ import numpy as np
 import tensorflow as tf
 
 from seqzoo.errors import InputError
-from seqzoo.layers.tokenizer import END_ID, PAD_ID, SPECIAL_TOKENS, START_ID, as_string_tensor
+from seqzoo.layers.tokenizer import (
+    END_ID,
+    PAD_ID,
+    SPECIAL_TOKENS,
+    START_ID,
+    as_string_tensor,
+)
 from seqzoo.models.char_lm_preprocessor import MAX_PREFIX_CHARS
 from seqzoo.models.text_classifier_preprocessor import MAX_TOKENS
 
