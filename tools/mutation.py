@@ -43,7 +43,8 @@ COPIED = ["seqzoo", "tests", "saved_models", "docs", "examples", "benchmarks", "
 # mutated function). Fast tests first; the slow end-to-end ones are left to the normal suite.
 MODULES: dict[str, list[str]] = {
     "seqzoo/presets.py": ["tests/test_presets.py", "tests/test_security.py", "tests/test_fuzz.py"],
-    "seqzoo/config_safety.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_config_safety.py"],
+    "seqzoo/config_safety.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_config_safety.py",
+                                "tests/test_security.py"],  # test_security: the size limits (check_sizes).
     "seqzoo/weights_safety.py": ["tests/test_security.py"],
     "seqzoo/_atomic.py": ["tests/test_mutation_kills_atomic.py"],
     "seqzoo/registry.py": ["tests/test_registry.py"],
