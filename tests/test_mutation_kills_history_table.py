@@ -84,8 +84,8 @@ def test_read_history_from_dataframes():
      r"^Row 1 lacks \['a'\]; every row needs \['date', 'a'\]\.$"),
     ("date,a", r"^History must be a pandas DataFrame, a list of dicts or a dict of columns, got str; expected"),
     (42, r"got int; expected the columns \['date', 'a'\]\.$"),
-    ({"date": DATES}, r"^The history lacks the columns \['a'\]; expected the columns \['date', 'a'\] "
-                      r"\(it has \['date'\]\)\.$"),
+    ({"date": DATES}, (r"^The history lacks the columns \['a'\]; expected the columns \['date', 'a'\] "
+                       r"\(it has \['date'\]\)\.$")),
     ({"date": DATES, "a": [1.0, float("nan"), float("inf")]},
      r"^Column 'a' has 2 NaN or infinite values \(first at row 1\); seqzoo fills in nothing"),
     ({"date": DATES, "a": [1.0, True, 2.0]}, r"^Column 'a', row 1: True \(bool\) is not a number; pass numbers"),
