@@ -1,4 +1,6 @@
 """The shipped sentiment presets: behaviour, and the card's figures re-measured on the test split."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -20,11 +22,12 @@ def test_clear_reviews_get_the_right_label(sentiment_lstm):
     assert labels == ["positive", "negative"]
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 4 asks for >= 0.9; the training snippets hold 'fantastic' 15 "
-                   "times (11 positive), and every learner on them gives the review 0.59-0.69. See "
-                   "docs/guides/sentiment-confidence.md.")
-def test_headline_example_is_confidently_positive(sentiment_lstm):
-    assert sentiment_lstm.classify(["This movie is absolutely fantastic!"])[0][1] >= 0.9
+@pytest.mark.xfail(strict=True, reason="Issue 19 asks for >= 0.9 with a test calibration error <= 0.03; the "
+                   "calibrated GloVe presets give the review 0.63 (lstm) and 0.78 (bilstm); 0.66 and 0.65 before "
+                   "GloVe. See docs/guides/sentiment-confidence.md.")
+@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
+def test_headline_example_is_confidently_positive(name):
+    assert seqzoo.load(name).classify(["This movie is absolutely fantastic!"])[0][1] >= 0.9
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -40,8 +43,36 @@ def test_sentiment_lstm_beats_the_bag_of_words_baseline():
     assert metrics["test_accuracy"]["value"] > metrics["bow_test_accuracy"]["value"]
 
 
-def test_sentiment_lstm_meets_the_78_percent_floor():
-    assert seqzoo.info("sentiment-lstm").metrics["test_accuracy"]["value"] >= 0.78
+@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.785), ("sentiment-bilstm", 0.785), ("sentiment-rnn", 0.72)])
+def test_presets_meet_their_test_accuracy_floor(name, floor):
+    # Before the GloVe vectors: 0.7814, 0.7759 and 0.5912.
+    assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= floor
+
+
+@pytest.mark.xfail(strict=True, reason="Issue 19's must is 80.0%; one seed of each GloVe preset scores 79.0-79.2%.")
+@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
+def test_presets_reach_80_percent(name):
+    assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= 0.80
+
+
+@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
+def test_confident_and_calibrated_on_the_test_split(name):
+    assert seqzoo.info(name).metrics["test_calibration_error"]["value"] <= 0.03
+
+
+def test_sentiment_lstm_reads_long_texts():
+    assert seqzoo.info("sentiment-lstm").metrics["long_text_test_accuracy"]["value"] >= 0.95
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_start_from_glove_and_stay_under_16_mb(name):
+    card = seqzoo.info(name)
+    assert card.recipe["embeddings"]["source"] == "glove-6b-50d"
+    assert card.recipe["embeddings"]["extra_words"] > 0
+    unseen = card.metrics["unseen_words_test_accuracy"]
+    assert unseen["split"] == "test" and "absent from the training text" in unseen["description"]
+    preset = Path(__file__).resolve().parents[1] / "saved_models" / name
+    assert sum(p.stat().st_size for p in preset.rglob("*") if p.is_file()) < 16 * 1024 * 1024
 
 
 def test_gates_matter_lstm_beats_simple_rnn():

@@ -104,6 +104,16 @@ def main() -> None:
         print(f"| {review} | " + " | ".join(f"{scores[c][i]:.2f}" for c in columns) + " |")
     print(f"\nnaive Bayes test accuracy: {bayes_accuracy:.1%} ({len(test_texts)} snippets)")
 
+    print("\n## What the cards say (measured by the recipes on the test split)\n")
+    print("| preset | test accuracy | unseen words | calibration error | temperature | bag of words |\n"
+          "|---|---:|---:|---:|---:|---:|")
+    for name in PRESETS:
+        card = seqzoo.info(name)
+        value = lambda key: card.metrics[key]["value"] if key in card.metrics else float("nan")  # noqa: E731
+        temperature = card.recipe.get("calibration", {}).get("temperature", 1.0)
+        print(f"| {name} | {value('test_accuracy'):.1%} | {value('unseen_words_test_accuracy'):.1%} | "
+              f"{value('test_calibration_error'):.3f} | {temperature:.3f} | {value('bow_test_accuracy'):.1%} |")
+
     print("\n## Calibration on the test split\n")
     for name, (rows, error) in reliability.items():
         print(f"{name} (expected calibration error {error:.3f}):\n")
