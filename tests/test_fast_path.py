@@ -128,8 +128,8 @@ def test_each_fast_function_is_traced_once(classifiers, tiny_lm, forecaster):
 
 
 def test_bucket_lengths():
-    assert [int(fast_path.bucket_length(tf.constant(n))) for n in (0, 1, 8, 9, 100, 2048, 2049, 5000)] == [
-        8, 8, 8, 16, 128, 2048, 4096, 6144]
+    assert [int(fast_path.bucket_length(tf.constant(n))) for n in (0, 1, 4, 5, 8, 9, 100, 2048, 2049, 5000)] == [
+        4, 4, 4, 8, 8, 16, 128, 2048, 4096, 6144]
     assert int(fast_path.bucket_length(tf.constant(20), (8, 16, 24))) == 24
 
 

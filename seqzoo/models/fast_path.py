@@ -41,7 +41,7 @@ from seqzoo.models.char_lm_preprocessor import MAX_PREFIX_CHARS
 from seqzoo.models.text_classifier_preprocessor import MAX_TOKENS
 
 # Padded lengths of token ids; longer inputs are padded to a multiple of the last one.
-BUCKETS = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
+BUCKETS = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048)
 # Switch-over points. Measured (`benchmarks/latency.py --switch-over`, performance guide): the fast
 # path was faster than the batched path at every batch size tried, 1 to 1,024, for all three tasks;
 # so the limits only bound the memory of one graph call, and larger inputs go through tf.data.
@@ -58,6 +58,8 @@ def bucket_length(length, buckets=BUCKETS):
     Example:
     >>> int(bucket_length(tf.constant(5)))
     8
+    >>> int(bucket_length(tf.constant(3)))
+    4
     >>> int(bucket_length(tf.constant(3000)))
     4096
     """
