@@ -204,7 +204,7 @@ def test_char_lm_target_must_be_one_character(names):
 
 # === The page ===
 def test_text_page_escapes_highlights_and_has_a_legend(clf, tmp_path):
-    result = diagnostics.attributions(clf, "<script>alert(1)</script> a great film & zzqxv")
+    result = diagnostics.attributions(clf, "<script>alert(1)</script> a great film & zzqxv", target="positive")
     path = diagnostics.render_attributions(result, tmp_path / "why.html")
     page = path.read_text(encoding="utf-8")
     assert "<script>" not in page and "&lt;" in page and "&amp;" in page

@@ -67,24 +67,25 @@ def usage_snippet(name: str) -> str:
             else f'seqzoo.load("{name}", weights=False)  # no pretrained weights')
     if card.task == "char_lm" and card.dataset == "shakespeare":
         body = (f'bard = {load}\n'
-                'print(bard.predict_next("To be, or not to b"))  # the five likeliest next characters\n'
+                'print([(c, round(p, 3)) for c, p in bard.predict_next("To be, or not to b")])  # likeliest next\n'
                 'print(bard.generate("ROMEO.\\n", max_length=200, temperature=0.8, seed=0))\n'
                 'line = "To be, or not to be, that is the question."\n'
                 'print(round(bard.score([line]), 3))  # nats per character, the unit of the headline')
     elif card.task == "char_lm":
         body = (f'lm = {load}\n'
-                'print(lm.predict_next("Joh"))  # the five likeliest next characters\n'
+                'print([(c, round(p, 3)) for c, p in lm.predict_next("Joh")])  # likeliest next characters\n'
                 'print(lm.generate("", max_length=20, temperature=0.8, seed=0, n=5))  # new names\n'
                 'print(round(lm.score(["Maria", "Oliver"]), 3))  # nats per character, as the headline')
     elif card.task == "text_classification":
         body = (f'clf = {load}\n'
                 'print(clf.labels)\n'
-                'print(clf.classify(["A gripping, beautifully acted film.", "Dull and far too long."]))\n'
-                'print(clf.predict(["A gripping, beautifully acted film."]))  # [N, num_classes]')
+                'for label, p in clf.classify(["A gripping, beautifully acted film.", "Dull and far too long."]):\n'
+                '    print(label, round(p, 3))\n'
+                'print(clf.predict(["A gripping, beautifully acted film."]).round(3))  # [N, num_classes]')
     elif "example_history" in card.extra:
         body = (f'model = {load}\n'
                 'history = model.card.extra["example_history"]  # the last observed days\n'
-                'print(model.forecast(history, horizon=3))')
+                'print(model.forecast(history, horizon=3).round(2))  # a DataFrame with pandas installed')
     else:
         body = (f'model = {load}\n'
                 'print(model.forecast(model.read_csv("history.csv"), horizon=3))')
