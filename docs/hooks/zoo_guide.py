@@ -85,6 +85,7 @@ def which_model_boxes(link) -> str:
                       else "it has the best held-out score of this group")
             lines.append(f"**Use [`{best.name}`]({link(best.name)})**: {why} "
                          f"({_figure(best)}; {reason}.)")
+            lines.append("")  # a blank line, so the others form a list of their own
         for card in cards:
             if best is not None and card.name == best.name:
                 continue
@@ -92,7 +93,7 @@ def which_model_boxes(link) -> str:
             beaten = beaten_by_baseline(card)
             flag = f" It scores below the {beaten} baseline." if beaten else ""
             lines.append(f"- [`{card.name}`]({link(card.name)}): {note}{flag}")
-        body = "\n".join("    " + line for line in "\n".join(lines).splitlines())
+        body = "\n".join(("    " + line) if line else "" for line in "\n".join(lines).splitlines())
         boxes.append(f'!!! tip "{title}: which model should I use?"\n{body}\n')
     return "\n".join(boxes)
 
