@@ -216,7 +216,7 @@ def test_generated_pages_cover_the_zoo():
         page = pages[f"models/{name}.md"]
         for key, metric in card.metrics.items():
             assert key in page or (metric.get("baseline") and key.split("_")[0] in page)
-        assert card.limitations in page and card.recipe.get("command", "") in page
+        assert html.escape(card.limitations, quote=False) in page and card.recipe.get("command", "") in page
         if "training_curve.png" in card.files:
             assert f"({name}/training_curve.png)" in page
     for name in seqzoo.datasets.list_datasets():
