@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import seqzoo
+from seqzoo.errors import InputError
 from seqzoo.layers import CharTokenizer, WordTokenizer
 
 AWKWARD = {
@@ -115,7 +116,15 @@ def test_word_tokenizer_keeps_in_vocabulary_words(words):
 def test_char_lm_long_prompt_predict_next_and_generate(tiny_lm):
     # 100 KB: every character is one recurrent step, so 1 MB (scored above) takes
     # tens of seconds per call on a CPU; the behaviour is the same.
-    prompt = BIG[: 100_000]
+    # Prefixes and prompts are read up to MAX_PREFIX_CHARS characters (the exports' cap too);
+    # a longer one is refused with the way out, not cut silently.
+    from seqzoo.models.char_lm_preprocessor import MAX_PREFIX_CHARS
+
+    prompt = BIG[:MAX_PREFIX_CHARS]
     _check_probs(tiny_lm.predict([prompt]), 1)
     assert all(np.isfinite(p) for _, p in tiny_lm.predict_next(prompt, k=2))
     assert tiny_lm.generate(prompt, max_length=3, seed=0).startswith(prompt)
+    for call in (lambda: tiny_lm.predict_next(BIG[: MAX_PREFIX_CHARS + 1]),
+                 lambda: tiny_lm.generate(BIG[: MAX_PREFIX_CHARS + 1], max_length=3)):
+        with pytest.raises(InputError, match="at most 10,000"):
+            call()
