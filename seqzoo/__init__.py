@@ -17,6 +17,7 @@ from seqzoo.card import ModelCard  # noqa: E402
 from seqzoo.errors import (  # noqa: E402
     DatasetError,
     InputError,
+    MissingDependencyError,
     PresetError,
     SeqzooError,
     SeqzooWarning,
@@ -53,7 +54,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "CharLM", "DatasetError", "Forecaster", "InputError", "ModelCard", "PresetError",
+    "CharLM", "DatasetError", "Forecaster", "InputError", "MissingDependencyError", "ModelCard", "PresetError",
     "SeqzooError", "SeqzooWarning", "TextClassifier", "UnknownModelError", "build", "info", "list_models",
     "load", "register", "train", "__version__",
 ]

@@ -31,6 +31,13 @@ class DatasetError(SeqzooError):
     """A dataset that cannot be found, fetched, verified or parsed."""
 
 
+class MissingDependencyError(DatasetError, ImportError):
+    """An optional package (pyarrow, pandas) that reading a dataset needs is not installed.
+
+    The message names the package and the `pip install` line that adds it.
+    """
+
+
 class SeqzooWarning(UserWarning):
     """A result seqzoo gives but does not trust, such as a forecast from inputs outside
     the range the model was trained on. Issued through `warnings`, so users can filter it.

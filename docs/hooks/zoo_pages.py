@@ -321,6 +321,8 @@ days or months before the validation period as train and those after it as test.
         data = datasets.info(name)
         sizes = (" / ".join(f"{n:,}" for n in data.sizes.values())
                  + f" ({' / '.join(data.sizes)})" if data.sizes
+                 else "a resource without splits (cached)" if data.sizes == {}
+                 else f"cached but not counted: {data.sizes_unavailable}" if data.sizes_unavailable
                  else f"not cached when this site was built (`seqzoo data fetch {name}`)")
         models = ", ".join(f"[`{m}`](models/{m}.md)" for m in users.get(name, [])) or "none yet"
         parts.append(f"""## {name}

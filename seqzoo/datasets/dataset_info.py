@@ -7,6 +7,7 @@ from seqzoo.datasets import fetch as fetching
 from seqzoo.datasets.parsers import PARSERS
 from seqzoo.datasets.sources import get_source
 from seqzoo.datasets.splits import SPLITS
+from seqzoo.errors import MissingDependencyError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +25,8 @@ class DatasetInfo:
         sizes: Items per split ("train", "validation", "test", "all"), or
             None when the data is not cached and was not fetched; empty for a
             resource without splits (word vectors).
+        sizes_unavailable: Why `sizes` is None although the data is cached
+            (an optional reader such as pyarrow is not installed), else None.
     """
 
     name: str
@@ -35,9 +38,12 @@ class DatasetInfo:
     description: str
     cached: bool
     sizes: dict[str, int] | None
+    sizes_unavailable: str | None = None
 
     def __str__(self) -> str:
-        if self.sizes is None:
+        if self.sizes_unavailable:
+            sizes = f"cached, not counted: {self.sizes_unavailable}"
+        elif self.sizes is None:
             sizes = f"not fetched (run `seqzoo data fetch {self.name}`)"
         elif not self.sizes:
             sizes = "no splits (a resource, cached)"
@@ -70,13 +76,18 @@ def info(name: str, *, fetch: bool = False) -> DatasetInfo:
     source = get_source(name)
     files = list(source.files) + ([source.glob] if source.glob else [])
     fetched = fetching.ensure(source) if fetch else fetching.read_cached(source)
-    sizes = None
+    sizes, sizes_unavailable = None, None
     if fetched is not None and name not in PARSERS:  # A resource (word vectors): no splits.
         sizes = {}
     elif fetched is not None:
-        split_of = PARSERS[name](fetched.files).split_of
-        sizes = {s: split_of.count(s) for s in SPLITS}
-        sizes["all"] = len(split_of)
+        try:
+            split_of = PARSERS[name](fetched.files).split_of
+        except MissingDependencyError as error:  # Describing a dataset must not need its reader.
+            sizes_unavailable = str(error)
+        else:
+            sizes = {s: split_of.count(s) for s in SPLITS}
+            sizes["all"] = len(split_of)
     return DatasetInfo(name=name, source=source.requirement, dist_file=source.dist_file,
                        dist_sha256=source.dist_sha256, files=files, licence=source.licence,
-                       description=source.description, cached=fetched is not None, sizes=sizes)
+                       description=source.description, cached=fetched is not None, sizes=sizes,
+                       sizes_unavailable=sizes_unavailable)

@@ -14,7 +14,7 @@ import numpy as np
 
 from seqzoo.datasets import fetch as _fetch
 from seqzoo.datasets.sources import get_source
-from seqzoo.errors import DatasetError
+from seqzoo.errors import DatasetError, MissingDependencyError
 
 _WORD = re.compile(r"\w+")
 
@@ -71,7 +71,7 @@ def _read_words(file_name: str, data: bytes, column: str) -> list[str]:
     try:
         import pyarrow.parquet as parquet
     except ImportError:
-        raise DatasetError(f"Reading {file_name} needs pyarrow, an optional dependency: "
+        raise MissingDependencyError(f"Reading {file_name} needs pyarrow, an optional dependency: "
                            f'pip install "seqzoo[recipes]".') from None
     try:
         table = parquet.read_table(io.BytesIO(data), columns=[column])

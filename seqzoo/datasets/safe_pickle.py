@@ -19,7 +19,7 @@ import io
 import lzma
 import pickle
 
-from seqzoo.errors import DatasetError
+from seqzoo.errors import DatasetError, MissingDependencyError
 
 # Far above our largest table (3.3 MB unpacked); stops an xz bomb.
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024
@@ -65,7 +65,7 @@ def _pandas():
     try:
         import pandas
     except ImportError:
-        raise DatasetError(
+        raise MissingDependencyError(
             "Reading this dataset needs pandas (its tables are pickled DataFrames); "
             'run `pip install "seqzoo[recipes]"`.'
         ) from None

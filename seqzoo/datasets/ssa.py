@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 
 from seqzoo.datasets import splits
-from seqzoo.errors import DatasetError
+from seqzoo.errors import DatasetError, MissingDependencyError
 
 SSA_FILE = "babynames.parquet"
 SSA_COLUMNS = ("year", "sex", "name", "n")
@@ -22,7 +22,7 @@ def _read_table(data: bytes):
     try:
         import pyarrow.parquet as pq
     except ImportError:
-        raise DatasetError(
+        raise MissingDependencyError(
             "Dataset 'names-us-ssa' is a parquet table and reading it needs pyarrow: "
             'pip install "seqzoo[recipes]" (or pip install pyarrow).') from None
     try:
