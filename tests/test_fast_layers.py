@@ -61,8 +61,11 @@ def _run(layer, inputs, states, mask, training):
     return [o.numpy() for o in out], [g.numpy() for g in grads]
 
 
+@pytest.mark.parametrize("unroll_max", [fast_rnn.UNROLL_MAX_STEPS, 0], ids=["unrolled", "while_loop"])
 @pytest.mark.parametrize("name,extra", CASES)
-def test_outputs_and_gradients_match_keras(name, extra):
+def test_outputs_and_gradients_match_keras(name, extra, unroll_max, monkeypatch):
+    # T = 6 steps, known when tracing: unrolled by default, through tf.while_loop with the limit at 0.
+    monkeypatch.setattr(fast_rnn, "UNROLL_MAX_STEPS", unroll_max)
     rng = np.random.default_rng(0)
     inputs = tf.constant(rng.normal(size=(B, T, D)).astype("float32"))
     n_states = 2 if name == "LSTM" else 1
@@ -79,6 +82,19 @@ def test_outputs_and_gradients_match_keras(name, extra):
                 np.testing.assert_allclose(g, w, atol=1e-5, err_msg=where)
             for w, g in zip(want_grads, got_grads, strict=True):
                 np.testing.assert_allclose(g, w, atol=1e-4, rtol=1e-4, err_msg=where)
+
+
+def test_short_loops_known_when_tracing_are_unrolled_and_others_loop():
+    layer = layers.LSTM(U)
+    layer(np.zeros((1, T, D), "float32"))
+
+    def ops(shape):
+        graph = tf.function(layer).get_concrete_function(tf.TensorSpec(shape, tf.float32)).graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "While" not in ops([None, T, D]) and "StatelessWhile" not in ops([None, T, D])
+    assert {"While", "StatelessWhile"} & ops([None, None, D])  # Steps unknown when tracing.
+    assert {"While", "StatelessWhile"} & ops([None, fast_rnn.UNROLL_MAX_STEPS + 1, D])
 
 
 def test_the_fast_loop_runs_on_cpu(monkeypatch):

@@ -173,7 +173,7 @@ class StepProjection:
     """
 
     def __init__(self, x, kernel, bias, parts: int):
-        self.x, self.steps = _lowered(x, kernel), tf.shape(x)[0]
+        self.x, self.steps = _lowered(x, kernel), _steps(x)
         self.blocks = _gate_blocks(kernel, bias, parts)
 
     def gates(self, t):
@@ -188,11 +188,16 @@ class HoistedProjection:
     """
 
     def __init__(self, projected):
-        self.steps = tf.shape(projected[0])[0]
+        self.steps = _steps(projected[0])
         self.parts = projected
 
     def gates(self, t):
         return [p[t] for p in self.parts]
+
+
+def _steps(x):
+    """The number of steps of time-major `x`: a Python int when known when tracing, else a tensor."""
+    return x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
 
 
 def _per_gate(projected):
@@ -236,11 +241,38 @@ def _carry(mask, t, new, old):
     return new if mask is None else tf.where(mask[t], new, old)
 
 
+# Loops over at most this many steps, when the number is known when tracing, are unrolled: a
+# `tf.while_loop` costs TensorFlow's executor tens of microseconds per step and loop variable,
+# more than a short sequence's arithmetic (the latency of one name or one short text).
+UNROLL_MAX_STEPS = 16
+
+
+class _Steps:
+    """A list with TensorArray's `write` and `stack`: the outputs of an unrolled loop."""
+
+    def __init__(self, size: int):
+        self.values = [None] * size
+
+    def write(self, t, value):
+        self.values[t] = value
+        return self
+
+    def stack(self):
+        return tf.stack(self.values)
+
+
 def _loop(step, steps, state, outputs):
     """`tf.while_loop` over `steps`, writing TensorArrays shaped like the `outputs` tensors.
 
     Static element shapes keep the loop convertible by TFLite (with a fixed batch).
+    When `steps` is a Python int of at most `UNROLL_MAX_STEPS`, the steps are
+    unrolled instead (same values, no loop overhead).
     """
+    if isinstance(steps, int) and 0 < steps <= UNROLL_MAX_STEPS:
+        arrays = tuple(_Steps(steps) for _ in outputs)
+        for t in range(steps):
+            state, arrays = step(t, state, arrays)
+        return state, [a.stack() for a in arrays]
     arrays = tuple(tf.TensorArray(o.dtype, size=steps, element_shape=o.shape) for o in outputs)
     _, state, arrays = tf.while_loop(
         lambda t, *_: t < steps,
@@ -325,7 +357,7 @@ def _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep):
 
 
 def _lstm_recurrence(projected, h0, c0, recurrent_kernel, mask):
-    steps = tf.shape(projected[0])[0]
+    steps = _steps(projected[0])
     c_last, hs, cs, i_s, f_s, g_s, o_s = _lstm_forward(projected, h0, c0, recurrent_kernel, mask, keep=True)
     c_prev = _previous(c0, cs)
 
@@ -390,7 +422,7 @@ def _gru_forward(projected, h0, recurrent_kernel, candidate_bias, mask, keep):
 
 
 def _gru_recurrence(projected, h0, recurrent_kernel, candidate_bias, mask):
-    steps = tf.shape(projected[0])[0]
+    steps = _steps(projected[0])
     hs, z_s, r_s, n_s, rn_s = _gru_forward(projected, h0, recurrent_kernel, candidate_bias, mask, keep=True)
     h_prev = _previous(h0, hs)
 
@@ -463,7 +495,7 @@ def _simple_rnn_forward(projected, h0, recurrent_kernel, mask):
 
 
 def _simple_rnn_recurrence(projected, h0, recurrent_kernel, mask):
-    steps = tf.shape(projected[0])[0]
+    steps = _steps(projected[0])
     arrays = _simple_rnn_forward(projected, h0, recurrent_kernel, mask)
     news, hs = arrays[0], arrays[-1]  # Before and after carrying masked steps.
 

@@ -170,7 +170,7 @@ class TracedOnce:
     """
 
     def __init__(self, fn, input_signature):
-        self.function = tf.function(fn, input_signature=input_signature)
+        self.function = tf.function(fn, input_signature=input_signature, autograph=False)
         self._concrete = None
         self._lock = threading.Lock()
 
