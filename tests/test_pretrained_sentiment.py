@@ -80,10 +80,34 @@ def test_gates_matter_lstm_beats_simple_rnn():
     assert accuracy["sentiment-lstm"] > accuracy["sentiment-rnn"]
 
 
-@pytest.mark.skipif(read_cached(get_source("rt-snippets")) is None, reason="rt-snippets is not cached")
-def test_card_accuracy_is_what_the_model_scores(sentiment_lstm):
+@pytest.mark.parametrize("name", PRESETS)
+def test_shipped_weights_answer_the_recorded_check_sample(name):
+    # Recorded by the recipe (seqzoo.recipes.compact_embeddings) from the weights it stored;
+    # re-scored here with today's code, without the dataset.
+    check = seqzoo.info(name).extra["check_sample"]
+    assert check["split"] == "test" and len(check["texts"]) == len(check["labels"]) >= 120
+    probabilities = seqzoo.load(name).predict(check["texts"])
+    np.testing.assert_allclose(probabilities[:, 1], check["positive_probabilities"], atol=2e-5)
+    assert float(np.mean(probabilities.argmax(1) == np.asarray(check["labels"]))) == pytest.approx(check["accuracy"], abs=1e-6)
+    # The labels are the dataset's: the sample's accuracy is near the whole split's.
+    assert abs(check["accuracy"] - seqzoo.info(name).metrics["test_accuracy"]["value"]) < 0.08
+
+
+def _snippets_missing() -> bool:
+    return read_cached(get_source("rt-snippets")) is None
+
+
+@pytest.mark.skipif(_snippets_missing(), reason="rt-snippets is not cached: run `seqzoo data fetch rt-snippets`")
+@pytest.mark.parametrize("name", PRESETS)
+def test_card_metrics_are_what_the_model_scores_on_the_test_split(name):
     from seqzoo import datasets
+    from seqzoo.models.calibration import expected_calibration_error
 
     test = datasets.load("rt-snippets", "test")
-    measured = float(np.mean(sentiment_lstm.predict(test.x).argmax(1) == test.y))
-    assert measured == pytest.approx(seqzoo.info("sentiment-lstm").metrics["test_accuracy"]["value"], abs=1e-4)
+    card = seqzoo.info(name)
+    assert card.extra["check_sample"]["texts"] == list(test.x)[::card.extra["check_sample"]["every"]]
+    probabilities = seqzoo.load(name).predict(test.x)
+    measured = float(np.mean(probabilities.argmax(1) == test.y))
+    assert measured == pytest.approx(card.metrics["test_accuracy"]["value"], abs=1e-4)
+    calibration = expected_calibration_error(probabilities, test.y)
+    assert calibration == pytest.approx(card.metrics["test_calibration_error"]["value"], abs=1e-4)

@@ -6,9 +6,13 @@ variable when the preset loads, so nothing else changes. The recipe measures
 the card's held-out metrics (test, unseen-words, long-text, validation accuracy
 and calibration error) before and after, keeps the float16 file only when none
 moves by more than `TOLERANCE`, records the largest change in the card, and
-re-signs the preset.
+re-signs the preset. Last, it records a check sample in the card (every
+`CHECK_EVERY`th test snippet, its label, and what the stored model answers), so
+that the tests can re-score the shipped weights without the dataset.
 
     python -m seqzoo.recipes.compact_embeddings --preset sentiment-lstm --out saved_models/sentiment-lstm
+    python -m seqzoo.recipes.compact_embeddings --preset sentiment-lstm --out saved_models/sentiment-lstm \
+        --check-sample-only   # an already compacted preset: record the check sample only
 
 Example:
 >>> compact("saved_models/sentiment-lstm")  # doctest: +SKIP
@@ -36,6 +40,7 @@ from seqzoo.recipes.runner import display_path
 from seqzoo.recipes.sentiment import long_texts, seen_words, with_unseen_words
 
 TOLERANCE = 0.001
+CHECK_EVERY = 10  # Every 10th snippet of the test split: 128 of 1,272.
 WEIGHTS = "model.weights.h5"
 EMBEDDING_SUFFIX = "embedding/vars/0"
 
@@ -126,12 +131,43 @@ def compact(preset_dir: str | Path) -> dict[str, float]:
     return changes
 
 
+def check_sample(preset_dir: Path) -> dict:
+    """Every `CHECK_EVERY`th test snippet, its label, and the preset's answers to them, measured now."""
+    model = seqzoo.load(str(preset_dir) if str(preset_dir).startswith((".", "/")) else f"./{preset_dir}")
+    test = datasets.load("rt-snippets", "test")
+    texts, labels = list(test.x)[::CHECK_EVERY], [int(y) for y in test.y[::CHECK_EVERY]]
+    probabilities = model.predict(texts)
+    return {"every": CHECK_EVERY, "split": "test", "texts": texts, "labels": labels,
+            "accuracy": round(float(np.mean(probabilities.argmax(1) == np.asarray(labels))), 6),
+            "positive_probabilities": [round(float(p), 6) for p in probabilities[:, 1]]}
+
+
+def record_check_sample(preset_dir: str | Path) -> dict:
+    """Measure `check_sample` on the preset and write it into its card (`extra.check_sample`), re-signed."""
+    preset_dir = Path(preset_dir)
+    sample = check_sample(preset_dir)
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / preset_dir.name
+        shutil.copytree(preset_dir, trial)
+        card = json.loads((trial / CARD_FILE).read_text(encoding="utf-8"))
+        card.setdefault("extra", {})["check_sample"] = sample
+        (trial / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        rehash(trial)
+        write_bytes_atomic(preset_dir / CARD_FILE, (trial / CARD_FILE).read_bytes())
+    return sample
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", required=True, help="the preset's name, e.g. sentiment-lstm")
     parser.add_argument("--out", required=True, type=Path, help="the preset directory to compact")
+    parser.add_argument("--check-sample-only", action="store_true",
+                        help="only record the check sample (the table is float16 already)")
     args = parser.parse_args(argv)
-    print(json.dumps(compact(args.out), indent=2))
+    if not args.check_sample_only:
+        print(json.dumps(compact(args.out), indent=2))
+    sample = record_check_sample(args.out)
+    print(f"check sample: {len(sample['texts'])} test snippets, accuracy {sample['accuracy']}")
     return 0
 
 
