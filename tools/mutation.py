@@ -47,7 +47,7 @@ MODULES: dict[str, list[str]] = {
                                 "tests/test_security.py"],  # test_security: the size limits (check_sizes).
     "seqzoo/weights_safety.py": ["tests/test_security.py"],
     "seqzoo/_atomic.py": ["tests/test_mutation_kills_atomic.py"],
-    "seqzoo/registry.py": ["tests/test_registry.py"],
+    "seqzoo/registry.py": ["tests/test_registry.py", "tests/test_mutation_kills_registry.py"],
     "seqzoo/models/sampling.py": ["tests/test_mutation_kills_bugs.py"],
     "seqzoo/models/decoding.py": ["tests/test_char_lm.py"],
     "seqzoo/models/text_classifier.py": ["tests/test_text_classifier.py", "tests/test_mutation_kills_bugs.py"],
