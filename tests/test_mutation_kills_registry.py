@@ -113,3 +113,54 @@ def test_a_plugin_that_is_a_list_and_one_that_returns_none(tmp_path):
                              "import seqzoo; print(len(seqzoo.list_models('names-*')))")
     assert empty.returncode == 0, empty.stderr[-2000:]
     assert empty.stdout.strip() == "2"
+
+
+def test_list_models_checks_the_pattern_and_names_the_tasks():
+    with pytest.raises(SeqzooError, match="pattern"):
+        seqzoo.list_models(3)
+    with pytest.raises(SeqzooError, match=r"Unknown task 'translation'; choose one of \('char_lm', "
+                                          r"'text_classification', 'forecasting'\)"):
+        seqzoo.list_models(task="translation")
+    with pytest.raises(SeqzooError, match="Unknown task 5"):
+        seqzoo.list_models(task=5)
+    assert seqzoo.list_models("names-*", task="char_lm") == ["names-lstm", "names-rnn"]
+    assert seqzoo.list_models("names-*", task="forecasting") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a/b", True), ("./x", True), ("~/x", True), (".hidden", True), ("~", True),
+    ("x", False), ("x.y", False), ("x~", False), ("names-lstm", False), ("", False),
+])
+def test_written_as_path(text, expected):
+    assert registry.written_as_path(text) is expected
+
+
+class FakeBytesPath:
+    def __fspath__(self):
+        return b"/tmp/x"
+
+
+def test_resolve_reads_paths_as_directories_and_names_as_entries(tmp_path, monkeypatch):
+    from seqzoo.errors import InputError, UnknownModelError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "names-lstm").mkdir()  # A local folder with a zoo name: the zoo entry wins.
+    (tmp_path / "my-model").mkdir()
+    assert isinstance(registry.resolve("names-lstm"), registry.ZooEntry)
+    assert registry.resolve("names-lstm").name == "names-lstm"
+    assert registry.resolve("./names-lstm") == tmp_path.joinpath("names-lstm").relative_to(tmp_path)
+    assert registry.resolve(tmp_path / "names-lstm") == tmp_path / "names-lstm"
+    assert registry.resolve("my-model") == registry.Path("my-model")  # No entry has the name.
+    assert registry.resolve("~/deep/x") == tmp_path / "home" / "deep" / "x"
+    assert registry.resolve(registry.Path("~/y")) == tmp_path / "home" / "y"
+    with pytest.raises(UnknownModelError, match="Did you mean 'names-lstm'"):
+        registry.resolve("name-lstm")
+    with pytest.raises(InputError, match=r"Expected a model name or a directory path, got bytes b'/tmp/x'"):
+        registry.resolve(FakeBytesPath())
+    with pytest.raises(InputError, match=r"Expected a model name \(str\) or a directory \(str or "
+                                         r"pathlib.Path\), got int '42'"):
+        registry.resolve(42)
+    for bad in ("", "names\x00lstm"):
+        with pytest.raises(InputError, match="Expected a model name or a directory, got"):
+            registry.resolve(bad)
