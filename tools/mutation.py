@@ -146,7 +146,8 @@ def _score(module: str, statuses: dict[str, str]) -> dict:
     counted = {n: s for n, s in mine.items() if n not in equivalent}
     killed = sum(s in KILLED for s in counted.values())
     survivors = sorted(n for n, s in counted.items() if s not in KILLED)
-    return {"module": module, "tests": MODULES[module], "total": len(counted), "killed": killed,
+    timeouts = sum(s == "timeout" for s in counted.values())  # Counted as killed, as mutmut does.
+    return {"module": module, "tests": MODULES[module], "total": len(counted), "killed": killed, "timeouts": timeouts,
             "equivalent": len(mine) - len(counted), "score": killed / len(counted) if counted else None,
             "survivors": {n: counted[n] for n in survivors}}
 
@@ -176,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     for result in results:
         module = result["module"]
         score = "n/a" if result["score"] is None else f"{100 * result['score']:.0f}%"
-        print(f"{module}: {result['killed']}/{result['total']} killed ({score}), {result['equivalent']} equivalent, "
+        print(f"{module}: {result['killed']}/{result['total']} killed ({score}; {result['timeouts']} of them by "
+              f"timeout), {result['equivalent']} equivalent, "
               f"survivors: {', '.join(result['survivors']) or 'none'}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
