@@ -41,7 +41,7 @@ class Temperature(keras.layers.Layer):
     [[2.0, -2.0]]
     """
 
-    def __init__(self, temperature: float = 1.0, **kwargs):
+    def __init__(self, temperature: float = 1.0, **kwargs):  # pragma: no mutate block (Keras reads its signature)
         super().__init__(**kwargs)
         self.temperature = check_temperature(temperature)
 
