@@ -48,7 +48,7 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/weights_safety.py": ["tests/test_security.py"],
     "seqzoo/_atomic.py": ["tests/test_mutation_kills_atomic.py"],
     "seqzoo/registry.py": ["tests/test_registry.py", "tests/test_mutation_kills_registry.py"],
-    "seqzoo/models/sampling.py": ["tests/test_mutation_kills_bugs.py"],
+    "seqzoo/models/sampling.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_sampling.py"],
     "seqzoo/models/decoding.py": ["tests/test_char_lm.py"],
     "seqzoo/models/text_classifier.py": ["tests/test_text_classifier.py", "tests/test_mutation_kills_bugs.py"],
     "seqzoo/models/calibration.py": ["tests/test_calibration.py", "tests/test_mutation_kills_calibration.py"],
