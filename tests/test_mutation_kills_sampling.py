@@ -8,37 +8,42 @@ tf = pytest.importorskip("tensorflow")
 
 from seqzoo.models import sampling  # noqa: E402
 
-SEED = tf.constant([3, 4], tf.int32)
-# Two rows in different orders: a sort or a count over the wrong axis mixes them up.
-LOGITS = tf.constant([[4.0, 1.0, 0.0, -1.0], [-1.0, 0.0, 1.0, 4.0]])
+# Two rows in different orders: a sort or a count over the wrong axis mixes them up. Plain lists:
+# no TensorFlow op may run at import (mutmut forks its workers after collecting the tests).
+ROWS = [[4.0, 1.0, 0.0, -1.0], [-1.0, 0.0, 1.0, 4.0]]
+
+
+@pytest.fixture()
+def two_rows():
+    return tf.constant(ROWS)
 
 
 def draw(logits, **options):
-    settings = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "seed": SEED, **options}
+    settings = {"temperature": 1.0, "top_k": 0, "top_p": 1.0, "seed": tf.constant([3, 4], tf.int32), **options}
     return sampling.sample_tokens(logits, **settings)
 
 
-def test_samples_and_greedy_choices_are_int32():
-    assert draw(LOGITS).dtype == tf.int32
-    assert draw(LOGITS, temperature=0.0).dtype == tf.int32
+def test_samples_and_greedy_choices_are_int32(two_rows):
+    assert draw(two_rows).dtype == tf.int32
+    assert draw(two_rows, temperature=0.0).dtype == tf.int32
 
 
-def test_a_banned_token_is_never_chosen_greedy_or_sampled():
+def test_a_banned_token_is_never_chosen_greedy_or_sampled(two_rows):
     banned = tf.constant([True, False, False, True])  # Each row's best token is banned.
-    assert draw(LOGITS, temperature=0.0, banned=banned).numpy().tolist() == [1, 2]
+    assert draw(two_rows, temperature=0.0, banned=banned).numpy().tolist() == [1, 2]
     for seed in range(30):
-        ids = draw(LOGITS, temperature=5.0, banned=banned, seed=tf.constant([seed, 1])).numpy()
+        ids = draw(two_rows, temperature=5.0, banned=banned, seed=tf.constant([seed, 1])).numpy()
         assert ids[0] in (1, 2) and ids[1] in (1, 2)
 
 
-def test_top_k_of_one_keeps_only_each_rows_best_token():
+def test_top_k_of_one_keeps_only_each_rows_best_token(two_rows):
     for seed in range(20):
-        ids = draw(LOGITS, temperature=50.0, top_k=1, seed=tf.constant([seed, 7])).numpy()
+        ids = draw(two_rows, temperature=50.0, top_k=1, seed=tf.constant([seed, 7])).numpy()
         assert ids.tolist() == [0, 3]
-    kept = sampling._keep_top_k(LOGITS, tf.constant(2)).numpy()
+    kept = sampling._keep_top_k(two_rows, tf.constant(2)).numpy()
     np.testing.assert_array_equal(np.isinf(kept), [[False, False, True, True], [True, True, False, False]])
     assert (kept[np.isinf(kept)] < 0).all()
-    np.testing.assert_array_equal(sampling._keep_top_k(LOGITS, tf.constant(0)).numpy(), LOGITS.numpy())
+    np.testing.assert_array_equal(sampling._keep_top_k(two_rows, tf.constant(0)).numpy(), two_rows.numpy())
 
 
 def test_top_p_keeps_each_rows_own_most_likely_tokens_and_drops_the_rest_to_minus_inf():
