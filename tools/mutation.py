@@ -45,7 +45,7 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/presets.py": ["tests/test_presets.py", "tests/test_security.py", "tests/test_fuzz.py"],
     "seqzoo/config_safety.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_config_safety.py",
                                 "tests/test_security.py"],  # test_security: the size limits (check_sizes).
-    "seqzoo/weights_safety.py": ["tests/test_security.py"],
+    "seqzoo/weights_safety.py": ["tests/test_security.py", "tests/test_mutation_kills_weights_safety.py"],
     "seqzoo/_atomic.py": ["tests/test_mutation_kills_atomic.py"],
     "seqzoo/registry.py": ["tests/test_registry.py", "tests/test_mutation_kills_registry.py"],
     "seqzoo/models/sampling.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_sampling.py"],
