@@ -67,3 +67,73 @@ def test_limits_come_from_the_environment_and_must_be_positive(monkeypatch):
         with pytest.raises(InputError, match=name):
             weights_safety.max_objects() if "OBJECTS" in name else weights_safety.max_tensor_bytes()
         monkeypatch.setenv(name, "1")
+
+
+# === The walk over a weights file, on small hand-made HDF5 files ===
+h5py = pytest.importorskip("h5py")
+np = pytest.importorskip("numpy")
+
+
+def write(tmp_path, build) -> Path:
+    path = tmp_path / "model.weights.h5"
+    with h5py.File(path, "w") as f:
+        build(f)
+    return path
+
+
+def refusal(path, expected=None) -> str:
+    with pytest.raises(PresetError) as error:
+        weights_safety.check_weights_file(path, expected or {})
+    return str(error.value)
+
+
+def test_tensor_names_are_paths_from_the_root_and_float64_passes(tmp_path):
+    path = write(tmp_path, lambda f: f.create_dataset("layers/dense/vars/0", data=np.zeros((2, 3), np.float64)))
+    weights_safety.check_weights_file(path, {"dense/kernel": (2, 3)})
+    lines = refusal(path, {"dense/kernel": (3, 3)}).split("\n")
+    assert lines[2] == "  file tensor layers/dense/vars/0 has shape (2, 3), which no variable expects"
+
+
+def test_groups_may_nest_to_max_depth_but_not_deeper(tmp_path):
+    depth = weights_safety.MAX_DEPTH
+    at_limit = write(tmp_path, lambda f: f.create_dataset("/".join(["g"] * depth) + "/x", data=np.zeros(1)))
+    weights_safety.check_weights_file(at_limit, {"x": (1,)})
+    deeper = write(tmp_path, lambda f: f.create_dataset("/".join(["g"] * (depth + 1)) + "/x", data=np.zeros(1)))
+    assert f"groups nest deeper than {depth} levels" in refusal(deeper)
+
+
+def test_a_soft_link_a_shared_object_and_the_object_limit_are_named(tmp_path, monkeypatch):
+    def soft(f):
+        f.create_dataset("a", data=np.zeros(1))
+        f["b"] = h5py.SoftLink("/a")
+    assert refusal(write(tmp_path, soft)).endswith("'b' is a SoftLink; links out of the weights tree are refused.")
+
+    def shared(f):
+        f.create_dataset("a", data=np.zeros(1))
+        f["b"] = f["a"]
+    assert "links back to an object already seen (a hard-link loop or a shared object); refused." in refusal(
+        write(tmp_path, shared))
+
+    def many(f):
+        for i in range(4):
+            f.create_dataset(f"t{i}", data=np.zeros(1))
+    path = write(tmp_path, many)
+    monkeypatch.setenv("SEQZOO_MAX_WEIGHT_OBJECTS", "5")  # The root and 4 datasets: allowed.
+    assert "more than" not in refusal(path, {"x": (2,)})  # (refused for its shapes only)
+    monkeypatch.setenv("SEQZOO_MAX_WEIGHT_OBJECTS", "4")
+    assert refusal(path).endswith("holds more than 4 groups and datasets (SEQZOO_MAX_WEIGHT_OBJECTS); "
+                                  "the file is corrupt or hostile.")
+
+
+def test_dtypes_sizes_and_unreadable_files_are_refused_with_the_reason(tmp_path, monkeypatch):
+    complex_path = write(tmp_path, lambda f: f.create_dataset("c", data=np.zeros(2, np.complex64)))
+    assert refusal(complex_path).endswith("'c' has the unsupported dtype complex64.")
+    big = write(tmp_path, lambda f: f.create_dataset("w", data=np.zeros(4, np.float32)))
+    monkeypatch.setenv("SEQZOO_MAX_TENSOR_BYTES", "16")
+    weights_safety.check_weights_file(big, {"w": (4,)})  # 16 bytes: at the limit
+    monkeypatch.setenv("SEQZOO_MAX_TENSOR_BYTES", "15")
+    assert refusal(big).endswith("'w' declares 16 bytes, over the limit of 15 (SEQZOO_MAX_TENSOR_BYTES); "
+                                 "the file is corrupt or hostile.")
+    junk = tmp_path / "junk.h5"
+    junk.write_bytes(b"not hdf5")
+    assert refusal(junk).startswith(f"{junk} is not a readable weights file: ")
