@@ -47,9 +47,9 @@ EMBEDDING_SUFFIX = "embedding/vars/0"
 
 def measure(preset_dir: Path) -> dict[str, float]:
     """The card's held-out metrics of the preset at `preset_dir`, measured now."""
-    model = seqzoo.load(str(preset_dir) if str(preset_dir).startswith((".", "/")) else f"./{preset_dir}")
+    model = seqzoo.load(Path(preset_dir))
     train, validation, test = (datasets.load("rt-snippets", split) for split in ("train", "validation", "test"))
-    card = seqzoo.info(str(preset_dir) if str(preset_dir).startswith((".", "/")) else f"./{preset_dir}")
+    card = seqzoo.info(Path(preset_dir))
     on_validation = "validation_accuracy" not in card.metrics
     seen = seen_words(model, list(train.x) + (list(validation.x) if on_validation else []))
 
@@ -133,7 +133,7 @@ def compact(preset_dir: str | Path) -> dict[str, float]:
 
 def check_sample(preset_dir: Path) -> dict:
     """Every `CHECK_EVERY`th test snippet, its label, and the preset's answers to them, measured now."""
-    model = seqzoo.load(str(preset_dir) if str(preset_dir).startswith((".", "/")) else f"./{preset_dir}")
+    model = seqzoo.load(Path(preset_dir))
     test = datasets.load("rt-snippets", "test")
     texts, labels = list(test.x)[::CHECK_EVERY], [int(y) for y in test.y[::CHECK_EVERY]]
     probabilities = model.predict(texts)
