@@ -1,4 +1,6 @@
 """seqzoo.layers.LSTM/GRU/SimpleRNN give Keras' outputs and gradients, and share its weights."""
+import contextlib
+
 import numpy as np
 import pytest
 
@@ -7,7 +9,7 @@ tf = pytest.importorskip("tensorflow")
 
 from seqzoo import layers  # noqa: E402
 from seqzoo.config_safety import check_config  # noqa: E402
-from seqzoo.layers import fast_rnn  # noqa: E402
+from seqzoo.layers import fast_rnn, fused_lstm  # noqa: E402
 
 B, T, D, U = 4, 6, 5, 3
 CASES = [
@@ -95,6 +97,62 @@ def test_short_loops_known_when_tracing_are_unrolled_and_others_loop():
     assert "While" not in ops([None, T, D]) and "StatelessWhile" not in ops([None, T, D])
     assert {"While", "StatelessWhile"} & ops([None, None, D])  # Steps unknown when tracing.
     assert {"While", "StatelessWhile"} & ops([None, fast_rnn.UNROLL_MAX_STEPS + 1, D])
+
+
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_fused_lstm_kernel_matches_keras(use_bias):
+    # The fast path's one-item graphs run LSTM layers through BlockLSTMV2 (seqzoo.layers.fused_lstm).
+    rng = np.random.default_rng(3)
+    inputs = tf.constant(rng.normal(size=(B, T, D)).astype("float32"))  # D = 5: odd, so padded.
+    states = [tf.constant(rng.normal(size=(B, U)).astype("float32")) for _ in range(2)]
+    for mode in MODES:
+        stock, fast = _pair("LSTM", use_bias=use_bias, **mode)
+        for mask in (None, _mask(), _right_padded_mask()):
+            for rows in (slice(None), slice(1, 2), slice(3, 4)):  # The whole batch, and one sequence.
+                row_mask = None if mask is None else mask[rows]
+                want = stock(inputs[rows], mask=row_mask, initial_state=[s[rows] for s in states])
+                with fused_lstm.fused_kernels():
+                    got = fast(inputs[rows], mask=row_mask, initial_state=[s[rows] for s in states])
+                want, got = (list(o) if isinstance(o, list | tuple) else [o] for o in (want, got))
+                for w, g in zip(want, got, strict=True):
+                    np.testing.assert_allclose(g, w, atol=1e-5, err_msg=f"{mode} {rows} mask={mask is not None}")
+
+
+def test_fused_lstm_kernel_in_a_bidirectional_layer_matches_keras():
+    rng = np.random.default_rng(4)
+    inputs = tf.constant(rng.normal(size=(B, T, D)).astype("float32"))
+    stock = keras.layers.Bidirectional(keras.layers.LSTM(U, return_sequences=True))
+    fast = keras.layers.Bidirectional(layers.LSTM(U, return_sequences=True))
+    stock.build((B, T, D))
+    fast.build((B, T, D))
+    fast.set_weights([rng.normal(0, 0.6, w.shape).astype("float32") for w in stock.get_weights()])
+    stock.set_weights(fast.get_weights())
+    with fused_lstm.fused_kernels():
+        got = tf.function(lambda x, m: fast(x, mask=m))(inputs, _mask())
+    np.testing.assert_allclose(got, stock(inputs, mask=_mask()), atol=1e-5)
+
+
+def test_fused_lstm_kernel_only_where_asked_and_only_for_lstm_inference():
+    lstm, gru = layers.LSTM(U), layers.GRU(U)
+    inputs = np.zeros((1, T, D), "float32")
+    lstm(inputs), gru(inputs)
+
+    def ops(layer, fused, training=False):
+        function = tf.function(lambda x: layer(x, training=training))
+        with fused_lstm.fused_kernels() if fused else contextlib.nullcontext():
+            graph = function.get_concrete_function(tf.TensorSpec([None, None, D], tf.float32)).graph
+        return {op.type for op in graph.get_operations()}
+
+    assert "BlockLSTMV2" in ops(lstm, fused=True)
+    assert "BlockLSTMV2" not in ops(lstm, fused=False)
+    assert "BlockLSTMV2" not in ops(lstm, fused=True, training=True)  # Training keeps the written-out loop.
+    assert not {op for op in ops(gru, fused=True) if op.startswith("Block")}
+    assert not fused_lstm.enabled()
+    with fused_lstm.fused_kernels():
+        with fused_lstm.fused_kernels():
+            assert fused_lstm.enabled()
+        assert fused_lstm.enabled()  # A nested block leaves the outer one on.
+    assert not fused_lstm.enabled()
 
 
 def test_the_fast_loop_runs_on_cpu(monkeypatch):

@@ -57,7 +57,7 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/models/residual_head.py": ["tests/test_forecaster.py"],
     "seqzoo/datasets/fetch.py": ["tests/test_datasets.py", "tests/test_mutation_kills_bugs.py"],
     "seqzoo/datasets/splits.py": ["tests/test_datasets.py", "tests/test_mutation_kills_splits.py"],
-    "seqzoo/datasets/archive.py": ["tests/test_datasets.py"],
+    "seqzoo/datasets/archive.py": ["tests/test_datasets.py", "tests/test_mutation_kills_archive.py"],
     "seqzoo/export/char_lm_signatures.py": ["tests/test_export.py"],
     "seqzoo/export/classifier_signatures.py": ["tests/test_export.py"],
     "seqzoo/export/forecaster_signatures.py": ["tests/test_export.py"],

@@ -27,6 +27,7 @@ import keras
 import tensorflow as tf
 
 from seqzoo.errors import InputError
+from seqzoo.layers import fused_lstm
 
 PRECISIONS = ("float32", "bfloat16")
 GATES = {"lstm": 4, "gru": 3, "simple_rnn": 1}  # Column blocks of the kernels.
@@ -122,6 +123,10 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
         units = cell.units
         input_bias = bias[0] + tf.concat([bias[1][: 2 * units], tf.zeros([units], bias.dtype)], 0)
         candidate_bias = bias[1][2 * units :]
+    if kind == "lstm" and not training and layer.inference_precision == "float32" and fused_lstm.enabled():
+        states = [tf.convert_to_tensor(s) for s in initial_state]
+        hs, final = fused_lstm.lstm(x, states[0], states[1], kernel, recurrent_kernel, bias, mask)
+        return _outputs(layer, hs, mask, [hs[-1], final])
     if not training:
         # Each step's projection inside the loop: TensorFlow runs it ahead, beside the
         # recurrence (measured at least as fast as projecting all steps before the loop).
@@ -147,6 +152,11 @@ def run(kind: str, layer, sequences, initial_state, mask, training):
     else:
         hs = _simple_rnn(projected, states[0], recurrent_kernel, mask, differentiable)
         new_states = [hs[-1]]
+    return _outputs(layer, hs, mask, new_states)
+
+
+def _outputs(layer, hs, mask, new_states):
+    """Keras' `inner_loop` result from the carried outputs `hs` [T, B, U] of the loop."""
     if mask is not None and layer.zero_output_for_mask:  # As Bidirectional asks.
         hs = tf.where(mask, hs, tf.zeros_like(hs))
     elif mask is not None:

@@ -23,6 +23,7 @@ signatures of `seqzoo.export` serve, so serving runs the same graph.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 import weakref
 
@@ -30,6 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from seqzoo.errors import InputError
+from seqzoo.layers import fused_lstm
 from seqzoo.layers.tokenizer import (
     END_ID,
     PAD_ID,
@@ -49,6 +51,10 @@ CLASSIFIER_FAST_PATH_MAX_TEXTS = 1024
 CLASSIFIER_FAST_PATH_MAX_CHARS = 256 * 1024
 CHAR_LM_FAST_PATH_MAX_PREFIXES = 1024
 FORECASTER_FAST_PATH_MAX_WINDOWS = 1024
+# Inputs of at most this many items run a graph traced with the fused LSTM kernel
+# (`seqzoo.layers.fused_lstm`): measured about twice as fast for one item; from two items
+# on, the loop's per-gate matmuls on both cores were as fast or faster (performance guide).
+FUSED_MAX_ITEMS = 1
 
 
 # === Graph bodies, shared with the SavedModel signatures ===
@@ -169,8 +175,9 @@ class TracedOnce:
     array([2.], dtype=float32)
     """
 
-    def __init__(self, fn, input_signature):
+    def __init__(self, fn, input_signature, *, fused: bool = False):
         self.function = tf.function(fn, input_signature=input_signature, autograph=False)
+        self.fused = fused
         self._concrete = None
         self._lock = threading.Lock()
 
@@ -179,12 +186,41 @@ class TracedOnce:
         if concrete is None:
             with self._lock:  # Two threads' first calls trace once.
                 if self._concrete is None:
-                    self._concrete = self.function.get_concrete_function()
+                    with fused_lstm.fused_kernels() if self.fused else contextlib.nullcontext():
+                        self._concrete = self.function.get_concrete_function()
                 concrete = self._concrete
         return concrete(*(tf.convert_to_tensor(a) for a in args))
 
     def experimental_get_tracing_count(self) -> int:
         return self.function.experimental_get_tracing_count()
+
+
+class OneOrMany:
+    """One graph body traced twice: with the fused LSTM kernel for one item, with the loop for more.
+
+    Each of the two graphs is traced on its first use only.
+
+    Args:
+        fn: The graph body.
+        input_signature: The `tf.TensorSpec`s of its arguments.
+        items: The number of items in a call's arguments (default: the first argument's length).
+
+    Example:
+    >>> double = OneOrMany(lambda x: 2 * x, [tf.TensorSpec([None], tf.float32)])
+    >>> double(tf.constant([1.0])).numpy()
+    array([2.], dtype=float32)
+    """
+
+    def __init__(self, fn, input_signature, items=lambda args: len(args[0])):
+        self.one = TracedOnce(fn, input_signature, fused=True)
+        self.many = TracedOnce(fn, input_signature)
+        self._items = items
+
+    def __call__(self, *args):
+        return (self.one if self._items(args) <= FUSED_MAX_ITEMS else self.many)(*args)
+
+    def experimental_get_tracing_count(self) -> int:
+        return self.one.experimental_get_tracing_count() + self.many.experimental_get_tracing_count()
 
 
 class ClassifierFastPath:
@@ -198,7 +234,7 @@ class ClassifierFastPath:
 
     def __init__(self, model):
         model = weakref.proxy(model)  # The cache entry must not keep the model alive.
-        self.probabilities = TracedOnce(
+        self.probabilities = OneOrMany(
             lambda texts: classifier_probabilities(model, texts),
             input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
 
@@ -218,15 +254,16 @@ class CharLMFastPath:
             with tf.control_dependencies([check_text_length(prefixes, MAX_PREFIX_CHARS, "prefix")]):
                 return top_next(model, tf.identity(prefixes), k)
 
-        self.next_probabilities = TracedOnce(
+        self.next_probabilities = OneOrMany(
             lambda prefixes: next_probabilities(model, prefixes),
             input_signature=[tf.TensorSpec([None], tf.string, name="prefixes")])
-        self.top_next = TracedOnce(top, input_signature=[
+        self.top_next = OneOrMany(top, input_signature=[
             tf.TensorSpec([None], tf.string, name="prefixes"), tf.TensorSpec([], tf.int32, name="k")])
-        self.prefill = TracedOnce(
+        self.prefill = OneOrMany(
             lambda prompt, n: prefill(model, prompt, n),
-            input_signature=[tf.TensorSpec([], tf.string, name="prompt"), tf.TensorSpec([], tf.int32, name="n")])
-        self.score_sums = TracedOnce(
+            input_signature=[tf.TensorSpec([], tf.string, name="prompt"), tf.TensorSpec([], tf.int32, name="n")],
+            items=lambda args: int(args[1]))
+        self.score_sums = OneOrMany(
             lambda texts: score_sums(model, texts),
             input_signature=[tf.TensorSpec([None], tf.string, name="texts")])
 
@@ -243,7 +280,7 @@ class ForecasterFastPath:
     def __init__(self, model):
         columns = len(model.input_columns)
         model_ref = weakref.proxy(model)
-        self.forecast = TracedOnce(
+        self.forecast = OneOrMany(
             lambda windows: forecast_windows(model_ref, windows),
             input_signature=[tf.TensorSpec([None, model.window, columns], tf.float32, name="windows")])
 
