@@ -131,6 +131,34 @@ def test_each_fast_function_is_traced_once(classifiers, tiny_lm, forecaster):
         assert function.experimental_get_tracing_count() == one + many
 
 
+def test_traced_once_flat_call_equals_the_concrete_function_and_checks_its_inputs():
+    double = fast_path.TracedOnce(lambda x, n: 2.0 * x + tf.cast(n, tf.float32),
+                                  [tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32)])
+    values = np.array([1.5, -2.0], "float32")
+    np.testing.assert_array_equal(double(values, 3).numpy(), [6.0, -1.0])
+    concrete = double.function.get_concrete_function()
+    np.testing.assert_array_equal(double(values, 3).numpy(), concrete(tf.constant(values), tf.constant(3)).numpy())
+    with pytest.raises(InputError, match=r"must be float32 of shape \(None,\), got float32 of shape \(2, 2\)"):
+        double(np.zeros((2, 2), "float32"), 3)
+    with pytest.raises(InputError, match="must be int32 of shape"):
+        double(values, 2.5)
+    assert double.experimental_get_tracing_count() == 1
+
+
+def test_one_item_graphs_use_the_fused_kernel_and_larger_batches_the_loop(classifiers):
+    model = classifiers[0]
+    fast_path._CACHE.pop(model, None)  # Fresh graphs, whatever ran before.
+    model.predict(["a fine film"])
+    model.predict(["a fine film", "dull"])
+    probabilities = fast_path.fast_path(model).probabilities
+
+    def ops(traced):
+        return {op.type for op in traced._concrete.graph.get_operations()}
+
+    assert "BlockLSTMV2" in ops(probabilities.one)  # classifiers[0] is a 2-layer LSTM.
+    assert "BlockLSTMV2" not in ops(probabilities.many)
+
+
 def test_bucket_lengths():
     assert [int(fast_path.bucket_length(tf.constant(n))) for n in (0, 1, 4, 5, 8, 9, 100, 2048, 2049, 5000)] == [
         4, 4, 4, 8, 8, 16, 128, 2048, 4096, 6144]
