@@ -54,7 +54,7 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/models/calibration.py": ["tests/test_calibration.py", "tests/test_mutation_kills_calibration.py"],
     "seqzoo/models/history_table.py": ["tests/test_mutation_kills_bugs.py",
                                        "tests/test_mutation_kills_history_table.py"],
-    "seqzoo/models/residual_head.py": ["tests/test_forecaster.py"],
+    "seqzoo/models/residual_head.py": ["tests/test_mutation_kills_residual_head.py"],  # test_forecaster: 30 min.
     "seqzoo/datasets/fetch.py": ["tests/test_datasets.py", "tests/test_mutation_kills_bugs.py"],
     "seqzoo/datasets/splits.py": ["tests/test_datasets.py", "tests/test_mutation_kills_splits.py"],
     "seqzoo/datasets/archive.py": ["tests/test_datasets.py", "tests/test_mutation_kills_archive.py"],
