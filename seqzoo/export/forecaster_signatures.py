@@ -98,7 +98,7 @@ class ForecasterServing(tf.Module):
                 message=f"features must hold windows of exactly {self.window} rows (the model's window)"),
             tf.debugging.assert_equal(
                 shape[2], self.num_features,
-                message=f"features must have {self.num_features} columns: {self.feature_names}"),
+                message=f"features must have {self.num_features} columns: {', '.join(self.feature_names)}"),
         ]
         with tf.control_dependencies(checks):
             return tf.debugging.assert_all_finite(features, "features hold NaN or infinite values")
