@@ -9,6 +9,13 @@ from seqzoo import _atomic
 from seqzoo._atomic import remove_path, replace_directory, user_mode, write_bytes_atomic
 
 
+@pytest.fixture(autouse=True)
+def scratch_working_directory(tmp_path_factory, monkeypatch):
+    """Each test runs in an empty folder of its own: a mutant that turns `Path(path)` into `Path()`
+    (the working directory) and removes it deletes only that folder, not the mutation run's."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
 @pytest.fixture()
 def umask_027():
     old = os.umask(0o027)
