@@ -46,13 +46,14 @@ def test_call_is_last_value_plus_mean_plus_std_times_the_dense_change():
     head.change.set_weights([kernel, np.array([0.5, -0.5], "float32")])
     head.change_mean.assign([10.0, 20.0])
     head.change_std.assign([2.0, 3.0])
-    hidden = np.array([[1.0, 2.0, 3.0]], "float32")
-    history = np.zeros((1, 4, 3), "float32")
-    history[0, -1] = [7.0, 8.0, 9.0]  # Only the last step's target columns count.
-    history[0, 0] = [100.0, 100.0, 100.0]
-    change = hidden[0] @ kernel + [0.5, -0.5]  # [4.5, 6.5]
-    want = np.array([9.0, 7.0]) + [10.0, 20.0] + [2.0, 3.0] * change
-    np.testing.assert_allclose(np.asarray(head(hidden, history)), want[None], rtol=1e-6)
+    hidden = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], "float32")
+    history = np.zeros((2, 4, 3), "float32")
+    history[:, -1] = [[7.0, 8.0, 9.0], [-1.0, -2.0, -3.0]]  # Only the last step's target columns count.
+    history[:, 0] = 100.0
+    change = hidden @ kernel + [0.5, -0.5]
+    want = history[:, -1][:, [2, 0]] + [10.0, 20.0] + [2.0, 3.0] * change
+    np.testing.assert_allclose(want[0], [9.0 + 10.0 + 2.0 * 4.5, 7.0 + 20.0 + 3.0 * 6.5])
+    np.testing.assert_allclose(np.asarray(head(hidden, history)), want, rtol=1e-6)
 
 
 def test_output_shape_and_config_round_trip():
