@@ -1,12 +1,23 @@
 """RecurrentDecoder: chunks, prefill and the compiled sampling loop, against step-by-step references."""
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+
+import seqzoo
 
 from seqzoo.layers.tokenizer import END_ID, OOV_ID, PAD_ID, START_ID
 from seqzoo.models.sampling import sample_tokens
 
 BANNED = (PAD_ID, START_ID, OOV_ID)
+
+
+@pytest.fixture(scope="module")
+def tiny_lm():
+    """An untrained two-layer LSTM char LM: random weights are enough, and mutation runs rebuild it per mutant."""
+    keras.utils.set_random_seed(1)
+    names = ["John", "Johanna", "Mary", "Maria", "Marie", "Anna", "Hannah", "Jonas"]
+    return seqzoo.build("lstm", "char_lm", texts=names, hidden_size=16, embedding_dim=8, num_layers=2)
 
 
 @pytest.fixture(scope="module")

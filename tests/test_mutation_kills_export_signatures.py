@@ -24,11 +24,17 @@ TEXTS = ["great fun", "a dull mess", "", "moving and great " * 12]
 def classifier():
     keras.utils.set_random_seed(0)
     texts = ["great film", "dull film", "great fun", "a dull mess", "moving and great"] * 4
-    labels = ["pos", "neg", "pos", "neg", "pos"] * 4
     model = seqzoo.build("lstm", "text_classification", texts=texts, labels=["pos", "neg"], hidden_size=8,
                          embedding_dim=8, sequence_length=8)
-    model.fit(texts, labels, epochs=2, batch_size=8, verbose=0)
-    return model
+    return model  # Untrained: random weights answer as well as trained ones for these checks.
+
+
+@pytest.fixture(scope="module")
+def tiny_lm():
+    """An untrained two-layer LSTM char LM: random weights are enough, and mutation runs rebuild it per mutant."""
+    keras.utils.set_random_seed(1)
+    names = ["John", "Johanna", "Mary", "Maria", "Marie", "Anna", "Hannah", "Jonas"]
+    return seqzoo.build("lstm", "char_lm", texts=names, hidden_size=16, embedding_dim=8, num_layers=2)
 
 
 @pytest.fixture(scope="module")
