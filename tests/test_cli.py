@@ -68,3 +68,15 @@ def test_generate_top_k_one_and_a_tiny_top_p_equal_the_greedy_output(capsys):
     for seed in seeds:
         assert generate("--top-k", "1", "--seed", seed) == greedy
     assert generate("--top-p", "0.000001", "--seed", "1") == greedy
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--length", "2000000"], "max_length must be from 0 to 1000000; got 2000000"),
+    (["--prompt", "x" * 10_001], "prompt has 10001 characters"),
+])
+def test_generate_refuses_bad_options_before_printing_anything(capsys, argv, message):
+    # The prompt is printed first, so the options and the prompt are checked before it.
+    code = main(["generate", "names-lstm", *(argv if "--prompt" in argv else ["--prompt", "Ma", *argv])])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert message in captured.err

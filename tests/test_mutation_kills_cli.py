@@ -61,12 +61,12 @@ SPEC = {
         "label_column": (("--label-column",), None, None, False, None, None, STORE, None),
         "epochs": (("--epochs",), None, 3, False, None, None, STORE, WHOLE),
         "batch_size": (("--batch-size",), None, 32, False, None, None, STORE, WHOLE),
-        "calibration_data": (("--calibration-data",), None, None, False, "a CSV of held-out labelled texts (same "
-                             "columns): fit the classifier's temperature on it", None, STORE, None),
-        "out": (("--out",), None, None, True, "the preset directory to write (refused if it holds anything but a "
-                "seqzoo preset, unless --overwrite)", None, STORE, None),
-        "overwrite": (("--overwrite",), 0, False, False, "replace whatever is at --out, even a folder or file that "
-                      "is not a preset", None, TRUE, None),
+        "calibration_data": (("--calibration-data",), None, None, False, ("a CSV of held-out labelled texts (same "
+                             "columns): fit the classifier's temperature on it"), None, STORE, None),
+        "out": (("--out",), None, None, True, ("the preset directory to write (refused if it holds anything but a "
+                "seqzoo preset, unless --overwrite)"), None, STORE, None),
+        "overwrite": (("--overwrite",), 0, False, False, ("replace whatever is at --out, even a folder or file that "
+                      "is not a preset"), None, TRUE, None),
     },
     "train": {
         "name": NAME,
@@ -74,12 +74,12 @@ SPEC = {
                 STORE, None),
         "epochs": (("--epochs",), None, None, False, "most epochs (default: the recipe's)", None, STORE, WHOLE),
         "seed": (("--seed",), None, 0, False, None, None, STORE, WHOLE),
-        "workers": (("--workers",), None, None, False, "HOST:PORT,HOST:PORT,... of every worker of a multi-worker "
-                    "job (default: TF_CONFIG, else one machine)", None, STORE, None),
+        "workers": (("--workers",), None, None, False, ("HOST:PORT,HOST:PORT,... of every worker of a multi-worker "
+                    "job (default: TF_CONFIG, else one machine)"), None, STORE, None),
         "worker_index": (("--worker-index",), None, None, False, "this worker's position in --workers, from 0", None,
                          STORE, WHOLE),
-        "peer_timeout": (("--peer-timeout",), None, 300.0, False, "seconds to wait for another worker before failing "
-                         "(default: 300, at most a week)", None, STORE, NUMBER),
+        "peer_timeout": (("--peer-timeout",), None, 300.0, False, ("seconds to wait for another worker before failing "
+                         "(default: 300, at most a week)"), None, STORE, NUMBER),
         "override": (("--override",), None, None, False, argparse.SUPPRESS, None, APPEND, None),
         "worker_stage_file": (("--worker-stage-file",), None, None, False, argparse.SUPPRESS, None, STORE, None),
     },
@@ -587,7 +587,7 @@ def test_demo_prints_a_block_per_model(zoo, calls, capsys, monkeypatch):
 
 
 def test_demo_of_an_empty_zoo_is_an_error(monkeypatch, capsys):
-    monkeypatch.setattr(seqzoo, "list_models", lambda: [])
+    monkeypatch.setattr(seqzoo, "list_models", list)
     assert _run(capsys, "demo") == (2, "", "seqzoo: error: The zoo is empty: no presets were found.\n")
 
 
@@ -645,8 +645,8 @@ def test_finetune_calibration_data_is_refused_for_a_char_lm(zoo, calls, csv_file
     zoo["lm"] = _char_lm(calls, fit=calls.method("fit"))
     csv_files["train.csv"] = _split(["John"])
     assert _finetune(capsys, "lm", "--calibration-data", "held.csv") == (
-        2, "", "seqzoo: error: --calibration-data calibrates a text classifier's probabilities; "
-               "'lm' is a char_lm model.\n")
+        2, "", ("seqzoo: error: --calibration-data calibrates a text classifier's probabilities; "
+               "'lm' is a char_lm model.\n"))
     assert calls.order() == ["check_save_target", "load", "from_csv"]
 
 
@@ -709,8 +709,8 @@ def test_finetune_calibration_labels_unknown_to_the_model_are_refused_naming_fiv
     names = ["f", "e", "d", "negative", "c", "b", "a"]
     csv_files["held.csv"] = _split(list("xxxxxxx"), list(range(7)), names)
     assert _finetune(capsys, "clf", "--label-column", "stars", "--calibration-data", "held.csv") == (
-        2, "", "seqzoo: error: held.csv: the labels ['a', 'b', 'c', 'd', 'e'] are not among the model's labels "
-               "['negative', 'positive']; calibration data must use the same labels.\n")
+        2, "", ("seqzoo: error: held.csv: the labels ['a', 'b', 'c', 'd', 'e'] are not among the model's labels "
+               "['negative', 'positive']; calibration data must use the same labels.\n"))
     assert "fit" not in calls.order()
 
 

@@ -61,7 +61,7 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/export/char_lm_signatures.py": ["tests/test_mutation_kills_export_signatures.py"],
     "seqzoo/export/classifier_signatures.py": ["tests/test_mutation_kills_export_signatures.py"],
     "seqzoo/export/forecaster_signatures.py": ["tests/test_mutation_kills_export_signatures.py"],
-    "seqzoo/cli.py": ["tests/test_cli.py", "tests/test_cli_finetune.py"],
+    "seqzoo/cli.py": ["tests/test_mutation_kills_cli.py"],  # test_cli loads every preset per mutant.
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 

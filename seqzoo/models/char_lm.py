@@ -187,7 +187,8 @@ class CharLM(Task):
         """Yield the continuation of `prompt` piece by piece as it is produced.
 
         Takes the same options as `generate`; each piece is up to
-        `chunk_size` characters (a list of `n` pieces when n > 1).
+        `chunk_size` characters (a list of `n` pieces when n > 1). Bad options
+        and prompts raise here, before the first piece is asked for.
 
         Example:
         >>> for piece in lm.stream("To be", max_length=200, seed=1):
@@ -198,6 +199,10 @@ class CharLM(Task):
         chunk_size = check_int("chunk_size", chunk_size, minimum=1)
         options = _sampling_options(temperature, top_k, top_p, seed, self.backbone.vocabulary_size)
         logits, states = fast_path.char_lm_prefill(self, prompt, n)  # Tokenizer + prefill, one graph call.
+        return self._pieces(logits, states, n, max_length, chunk_size, options)
+
+    def _pieces(self, logits, states, n: int, max_length: int, chunk_size: int, options) -> Iterator:
+        """The decoding loop of `stream`, over checked options and a read prompt."""
         done = tf.zeros([n], tf.bool)
         produced = 0
         while produced < max_length and not bool(tf.reduce_all(done)):
