@@ -112,7 +112,7 @@ def save_preset(model, directory, *, card: ModelCard | None = None,
                 (tmp / relative).write_bytes(source.read_bytes())
             card.files = {
                 p.relative_to(tmp).as_posix(): sha256_file(p)
-                for p in sorted(tmp.rglob("*")) if p.is_file() and p.name != CARD_FILE
+                for p in sorted(tmp.rglob("*")) if p.is_file() and p != tmp / CARD_FILE
             }
             card.num_params = int(model.count_params())
             (tmp / CARD_FILE).write_text(card.to_json(), encoding="utf-8")
@@ -139,7 +139,8 @@ def _checked_extra_files(extra_files) -> dict[str, Path]:
                 or "\x00" in relative or ":" in parts[0]):
             raise InputError(f"extra_files name {relative!r} must be a relative path inside the preset "
                              "(no '..', no absolute path).")
-        if relative in (CARD_FILE, CONFIG_FILE, WEIGHTS_FILE) or parts[0] == ASSETS_DIR:
+        # Compared in the form the file is written under ("./config.json" is config.json).
+        if Path(relative).as_posix() in (CARD_FILE, CONFIG_FILE, WEIGHTS_FILE) or parts[0] == ASSETS_DIR:
             raise InputError(f"extra_files name {relative!r} would replace a file the preset writes itself.")
         if not isinstance(source, str | os.PathLike) or not Path(source).is_file():
             raise InputError(f"extra_files[{relative!r}] = {source!r} is not a readable file.")

@@ -447,6 +447,25 @@ def test_extra_files_cannot_escape_the_preset(tiny_lm, tmp_path, name):
     assert not absolute.exists() and not out.exists()
 
 
+@pytest.mark.parametrize("name", ["./config.json", "config.json/", "./model.weights.h5", "./card.json",
+                                  "./assets/vocabulary.txt"])
+def test_extra_files_cannot_replace_the_presets_own_files_under_another_spelling(tiny_lm, tmp_path, name):
+    source = tmp_path / "source.txt"
+    source.write_text("not a config")
+    with pytest.raises(InputError, match="would replace a file the preset writes itself"):
+        tiny_lm.save_preset(tmp_path / "preset", extra_files={name: source})
+    assert not (tmp_path / "preset").exists()
+
+
+def test_an_extra_file_named_card_json_in_a_folder_is_listed_and_loads(tiny_lm, tmp_path):
+    source = tmp_path / "notes.json"
+    source.write_text('{"note": 1}')
+    tiny_lm.save_preset(tmp_path / "preset", extra_files={"docs/card.json": source})
+    card = json.loads((tmp_path / "preset" / "card.json").read_text())
+    assert "docs/card.json" in card["files"] and "card.json" not in card["files"]
+    assert seqzoo.load(tmp_path / "preset").card.files["docs/card.json"] == card["files"]["docs/card.json"]
+
+
 # === 19. load(None), load(bytes) ===
 @pytest.mark.parametrize("value", [None, b"names-lstm", 3, ["names-lstm"], ""])
 def test_load_and_info_refuse_non_names(value):

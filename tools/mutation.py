@@ -42,7 +42,7 @@ COPIED = ["seqzoo", "tests", "saved_models", "docs", "examples", "benchmarks", "
 # module -> the tests that exercise it (mutmut then runs, per mutant, those of them that call the
 # mutated function). Fast tests first; the slow end-to-end ones are left to the normal suite.
 MODULES: dict[str, list[str]] = {
-    "seqzoo/presets.py": ["tests/test_presets.py", "tests/test_security.py", "tests/test_fuzz.py"],
+    "seqzoo/presets.py": ["tests/test_mutation_kills_presets.py", "tests/test_presets.py"],
     "seqzoo/config_safety.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_config_safety.py",
                                 "tests/test_security.py"],  # test_security: the size limits (check_sizes).
     "seqzoo/weights_safety.py": ["tests/test_security.py", "tests/test_mutation_kills_weights_safety.py"],
