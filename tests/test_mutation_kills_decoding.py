@@ -12,15 +12,16 @@ from seqzoo.models.sampling import sample_tokens
 BANNED = (PAD_ID, START_ID, OOV_ID)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def tiny_lm():
-    """An untrained two-layer LSTM char LM: random weights are enough, and mutation runs rebuild it per mutant."""
+    """An untrained two-layer LSTM char LM, built in each test: the decoder is made with the model, and
+    mutmut runs a mutant of `RecurrentDecoder.__init__` only with the tests that called it."""
     keras.utils.set_random_seed(1)
     names = ["John", "Johanna", "Mary", "Maria", "Marie", "Anna", "Hannah", "Jonas"]
     return seqzoo.build("lstm", "char_lm", texts=names, hidden_size=16, embedding_dim=8, num_layers=2)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def decoder(tiny_lm):
     return tiny_lm.decoder
 
