@@ -13,7 +13,11 @@ from seqzoo._atomic import remove_path, replace_directory, user_mode, write_byte
 def scratch_working_directory(tmp_path_factory, monkeypatch):
     """Each test runs in an empty folder of its own: a mutant that turns `Path(path)` into `Path()`
     (the working directory) and removes it deletes only that folder, not the mutation run's."""
-    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    folder = tmp_path_factory.mktemp("cwd")
+    monkeypatch.chdir(folder)
+    (folder / "sentinel").write_text("still here")
+    yield
+    assert (folder / "sentinel").read_text() == "still here", "the working directory was removed"
 
 
 @pytest.fixture()
@@ -151,3 +155,81 @@ def test_remove_path_handles_folders_files_links_and_nothing(tmp_path):
         remove_path(path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["target"]
     assert (target / "f.txt").read_text() == "keep"  # The link's target is untouched.
+
+
+def test_the_temporary_file_sits_beside_the_target_and_is_named_for_it(tmp_path, monkeypatch):
+    moves = []
+    real_replace = os.replace
+    monkeypatch.setattr(_atomic.os, "replace", lambda a, b: moves.append((Path(a), Path(b))) or real_replace(a, b))
+    target = tmp_path / "out" / "card.json"
+    write_bytes_atomic(target, b"{}")
+    (source, destination), = moves
+    assert destination == target and source.parent == target.parent
+    assert source.name.startswith(".card.json.") and source.name.endswith(".tmp")
+    assert target.read_bytes() == b"{}" and sorted(p.name for p in target.parent.iterdir()) == ["card.json"]
+
+
+def test_a_failed_rename_reports_its_own_error_even_when_the_temporary_is_gone(tmp_path, monkeypatch):
+    def vanish_then_fail(source, destination):
+        Path(source).unlink()
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(_atomic.os, "replace", vanish_then_fail)
+    with pytest.raises(OSError, match="^disk went away$"):
+        write_bytes_atomic(tmp_path / "file.bin", b"data")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_user_mode_with_the_common_umask():
+    old = os.umask(0o022)
+    try:
+        assert user_mode() == 0o644 and user_mode(directory=True) == 0o755
+        assert _atomic._umask() == 0o022
+    finally:
+        os.umask(old)
+
+
+def test_umask_is_read_from_proc_without_changing_it(umask_027, monkeypatch):
+    if not Path("/proc/self/status").is_file():
+        pytest.skip("no /proc on this system")
+    calls = []
+    monkeypatch.setattr(_atomic.os, "umask", lambda mask: calls.append(mask) or 0o027)
+    assert _atomic._umask() == 0o027
+    assert calls == []  # os.umask would change the mask for every thread, for a moment.
+
+
+def test_only_a_real_folder_gets_the_folder_mode(tmp_path, umask_027, monkeypatch):
+    monkeypatch.setattr(_atomic, "_exchange", lambda a, b: False)
+    file = tmp_path / "new.bin"
+    file.write_text("x")
+    os.chmod(file, 0o600)
+    replace_directory(file, tmp_path / "final.bin")
+    assert _mode(tmp_path / "final.bin") == 0o600
+
+
+def test_remove_path_ignores_errors_inside_a_folder(tmp_path, monkeypatch):
+    folder = _folder(tmp_path / "folder", "x")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("refused")
+
+    monkeypatch.setattr(os, "unlink", refuse)
+    remove_path(folder)  # Ignored: whatever can be removed is, and nothing is raised.
+    monkeypatch.undo()
+    assert (folder / "f.txt").exists()
+
+
+def test_exchange_resolves_relative_paths_from_the_working_directory():
+    _folder(Path("a"), "A"), _folder(Path("b"), "B")
+    assert _atomic._exchange(Path("a"), Path("b")) is True
+    assert Path("a/f.txt").read_text() == "B" and Path("b/f.txt").read_text() == "A"
+
+
+def test_exchange_without_a_usable_libc_is_false(tmp_path, monkeypatch):
+    def no_libc(*args, **kwargs):
+        raise OSError("no libc")
+
+    monkeypatch.setattr(_atomic.ctypes, "CDLL", no_libc)
+    a, b = _folder(tmp_path / "a", "A"), _folder(tmp_path / "b", "B")
+    assert _atomic._exchange(a, b) is False
+    assert (a / "f.txt").read_text() == "A"
