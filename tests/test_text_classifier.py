@@ -101,3 +101,35 @@ def test_bidirectional_and_pooled_variants(options):
     model = seqzoo.build("gru", "text_classification", texts=TEXTS, hidden_size=8, **options)
     model.fit(TEXTS, LABELS, epochs=1, verbose=0)
     assert model.predict(["", "good"]).shape == (2, 2)
+
+
+def test_explicit_labels_are_kept_even_when_they_equal_the_default():
+    model = seqzoo.build("lstm", "text_classification", texts=TEXTS, num_classes=2,
+                         labels=("negative", "positive"), hidden_size=4, embedding_dim=4, sequence_length=8)
+    assert model.labels == ["negative", "positive"]
+    numbered = seqzoo.build("lstm", "text_classification", texts=TEXTS, num_classes=3, hidden_size=4,
+                            embedding_dim=4, sequence_length=8)
+    assert numbered.labels == ["0", "1", "2"]
+    plain = seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=4, embedding_dim=4, sequence_length=8)
+    assert plain.labels == ["negative", "positive"]
+
+
+def test_booleans_are_neither_labels_nor_counts(clf):
+    with pytest.raises(InputError, match=r"Label 0 is True; use a name"):
+        clf.encode_labels([True, False], 2)
+    with pytest.raises(InputError, match="embeddings_extra_words must be an int >= 0, got True"):
+        seqzoo.build("lstm", "text_classification", texts=TEXTS, embeddings=(["good", "film"], np.ones((2, 4))),
+                     embeddings_extra_words=True, hidden_size=4, sequence_length=8)
+
+
+def test_embedding_dim_zero_is_refused_not_replaced(clf):
+    with pytest.raises(InputError, match="embedding_dim"):
+        seqzoo.build("lstm", "text_classification", texts=TEXTS, embedding_dim=0, hidden_size=4, sequence_length=8)
+
+
+def test_batch_size_is_checked_without_a_preprocessor_too(clf):
+    from seqzoo.models.text_classifier import TextClassifier
+
+    bare = TextClassifier(clf.backbone, None, labels=clf.labels)
+    with pytest.raises(InputError, match="batch_size"):
+        bare.predict(np.zeros((1, 8), "int32"), batch_size=0)

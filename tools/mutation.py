@@ -50,12 +50,13 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/registry.py": ["tests/test_registry.py", "tests/test_mutation_kills_registry.py"],
     "seqzoo/models/sampling.py": ["tests/test_mutation_kills_bugs.py", "tests/test_mutation_kills_sampling.py"],
     "seqzoo/models/decoding.py": ["tests/test_mutation_kills_decoding.py"],  # test_char_lm trains: too slow per mutant.
-    "seqzoo/models/text_classifier.py": ["tests/test_text_classifier.py", "tests/test_mutation_kills_bugs.py"],
+    "seqzoo/models/text_classifier.py": ["tests/test_mutation_kills_text_classifier.py",
+                                         "tests/test_mutation_kills_bugs.py"],
     "seqzoo/models/calibration.py": ["tests/test_calibration.py", "tests/test_mutation_kills_calibration.py"],
     "seqzoo/models/history_table.py": ["tests/test_mutation_kills_bugs.py",
                                        "tests/test_mutation_kills_history_table.py"],
     "seqzoo/models/residual_head.py": ["tests/test_mutation_kills_residual_head.py"],  # test_forecaster: 30 min.
-    "seqzoo/datasets/fetch.py": ["tests/test_datasets.py", "tests/test_mutation_kills_bugs.py"],
+    "seqzoo/datasets/fetch.py": ["tests/test_mutation_kills_fetch.py", "tests/test_mutation_kills_bugs.py"],
     "seqzoo/datasets/splits.py": ["tests/test_datasets.py", "tests/test_mutation_kills_splits.py"],
     "seqzoo/datasets/archive.py": ["tests/test_datasets.py", "tests/test_mutation_kills_archive.py"],
     "seqzoo/export/char_lm_signatures.py": ["tests/test_mutation_kills_export_signatures.py"],

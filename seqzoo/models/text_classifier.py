@@ -113,7 +113,7 @@ class TextClassifier(Task):
         self.predict_function = self.test_function = None  # Traced with the old value.
 
     @classmethod
-    def create(cls, architecture: str, *, labels=("negative", "positive"), num_classes=None,
+    def create(cls, architecture: str, *, labels=None, num_classes=None,
                vocabulary=None, texts=None, vocabulary_size=10_000, sequence_length=128,
                embedding_dim=None, hidden_size=128, num_layers=1, bidirectional=False,
                dropout=0.0, word_dropout=0.0, pooling="last", head_dropout=0.0, embeddings=None,
@@ -123,7 +123,7 @@ class TextClassifier(Task):
         Args:
             architecture: "simple_rnn", "lstm" or "gru".
             labels / num_classes: Class names, or a number of classes
-                (named "0", "1", ...).
+                (named "0", "1", ...); neither: "negative", "positive".
             vocabulary: A list of words; or `texts` to learn the
                 `vocabulary_size` most frequent words from.
             sequence_length: Words per example and per prediction chunk.
@@ -148,8 +148,9 @@ class TextClassifier(Task):
         """
         if unknown:
             raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for text_classification.")
+        if labels is None:  # Given labels are used as given, even ("negative", "positive").
+            labels = ("negative", "positive") if num_classes is None else [str(i) for i in range(num_classes)]
         if num_classes is not None:
-            labels = [str(i) for i in range(num_classes)] if labels == ("negative", "positive") else labels
             if len(labels) != num_classes:
                 raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
         tokenizer = WordTokenizer(vocabulary=vocabulary, max_vocabulary_size=vocabulary_size,
@@ -165,7 +166,8 @@ class TextClassifier(Task):
         rows = vocabulary_size if vocabulary is None and pretrained is None else tokenizer.vocabulary_size
         backbone = RecurrentBackbone(
             architecture, vocabulary_size=rows,
-            embedding_dim=embedding_dim or 128, hidden_size=hidden_size, num_layers=num_layers,
+            embedding_dim=128 if embedding_dim is None else embedding_dim, hidden_size=hidden_size,
+            num_layers=num_layers,
             bidirectional=bidirectional, dropout=dropout, word_dropout=word_dropout,
             return_sequences=pooling != "last",
         )
@@ -208,7 +210,7 @@ class TextClassifier(Task):
                 if label not in index:
                     raise InputError(f"Label {i} is {label!r}, not one of {self.labels}.")
                 out.append(index[label])
-            elif isinstance(label, int | np.integer) and 0 <= label < self.num_classes:
+            elif isinstance(label, int | np.integer) and not isinstance(label, bool) and 0 <= label < self.num_classes:
                 out.append(int(label))
             else:
                 raise InputError(
@@ -234,9 +236,9 @@ class TextClassifier(Task):
                 decoded with replacement).
             batch_size: Chunks per forward pass.
         """
+        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
         if self.preprocessor is None:
             return tf.nn.softmax(super().predict(texts, batch_size=batch_size, **kwargs)).numpy()
-        batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
         fast = fast_path.classifier_predict(self, texts, kwargs)  # Small inputs: one graph call.
         if fast is not None:
             return fast
@@ -335,7 +337,7 @@ def _pretrained_vectors(embeddings, tokenizer, embedding_dim, extra: int):
     if embedding_dim is not None and embedding_dim != vectors.shape[1]:
         raise InputError(f"embedding_dim={embedding_dim} but the pretrained vectors have {vectors.shape[1]} "
                          f"dimensions; leave embedding_dim out or set it to {vectors.shape[1]}.")
-    if not isinstance(extra, int) or extra < 0:
+    if not isinstance(extra, int) or isinstance(extra, bool) or extra < 0:
         raise InputError(f"embeddings_extra_words must be an int >= 0, got {extra!r}.")
     if extra:
         tokenizer.set_vocabulary(tokenizer.vocabulary + extra_words(tokenizer.vocabulary, words, extra))
