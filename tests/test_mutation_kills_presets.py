@@ -129,9 +129,10 @@ def model():
     return seqzoo.build("lstm", "char_lm", texts=TEXTS, hidden_size=4, embedding_dim=4)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def saved(model, tmp_path_factory):
-    """`model` saved once; tests that change a preset copy it (`preset`)."""
+    """`model` saved in each test that uses it: mutmut runs a mutant of `save_preset` only with the
+    tests that called it, so a preset saved once per module would hide the others from it."""
     path = tmp_path_factory.mktemp("saved") / "tiny"
     presets.save_preset(model, path)
     return path
