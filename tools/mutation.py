@@ -13,6 +13,7 @@ Usage (needs the `mutation` extra, `pip install -e ".[mutation]"`):
     python tools/mutation.py --list                 # the modules and their tests
     python tools/mutation.py --jobs 4 --keep /tmp/m seqzoo/config_safety.py
     python tools/mutation.py --together seqzoo/_atomic.py seqzoo/config_safety.py   # one set-up
+    python tools/mutation.py --keep /tmp/m --resume seqzoo/cli.py   # go on with a stopped run
 
 It prints one line per module, `module: killed/total (score%), N equivalent,
 survivors: ...`, and writes them as JSON with `--json FILE`. Survivors are shown
@@ -87,7 +88,8 @@ def _scratch_tree(modules: list[str], tests: list[str], scratch: Path) -> None:
     for name in COPIED:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, scratch / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(source, scratch / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+                            dirs_exist_ok=True)
         elif source.is_file():
             shutil.copy2(source, scratch / name)
     pyproject = scratch / "pyproject.toml"
@@ -112,11 +114,13 @@ def _statuses(scratch: Path, env: dict) -> dict[str, str]:
     return statuses
 
 
-def measure(modules: list[str], *, jobs: int, keep: Path | None = None) -> list[dict]:
+def measure(modules: list[str], *, jobs: int, keep: Path | None = None, resume: bool = False) -> list[dict]:
     """Run mutmut once on `modules` with their mapped tests; return each module's counts and survivors.
 
     mutmut runs, for each mutant, only the mapped tests that call the mutated function, so
-    modules measured together give the same scores as one by one, with one set-up.
+    modules measured together give the same scores as one by one, with one set-up. With
+    `resume`, a kept scratch tree is refreshed rather than removed: mutmut keeps the verdicts
+    of the functions whose code did not change and tests only the mutants not yet checked.
 
     Example:
     >>> measure(["seqzoo/_atomic.py"], jobs=2)[0]["score"]  # doctest: +SKIP
@@ -125,7 +129,7 @@ def measure(modules: list[str], *, jobs: int, keep: Path | None = None) -> list[
     tests = sorted({test for module in modules for test in MODULES[module]})
     label = "+".join(Path(m).stem for m in modules)
     scratch = Path(tempfile.mkdtemp(prefix="seqzoo-mutation-")) if keep is None else keep / label
-    if scratch.exists() and keep is not None:
+    if scratch.exists() and keep is not None and not resume:
         shutil.rmtree(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
     try:
@@ -161,11 +165,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     parser.add_argument("--together", action="store_true",
                         help="one mutmut run for all the modules given (one set-up instead of one each)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --keep: go on with a stopped run in its kept tree instead of starting afresh")
     parser.add_argument("--list", action="store_true", help="print the modules and their tests, then stop")
     args = parser.parse_args(argv)
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"not a mapped module: {unknown}; choose from {sorted(MODULES)}")
+    if args.resume and args.keep is None:
+        parser.error("--resume needs --keep DIR, the folder of the stopped run")
     if args.list:
         for module, tests in MODULES.items():
             print(f"{module}: {' '.join(tests)}")
@@ -174,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = [modules] if args.together else [[module] for module in modules]
     results = []
     for group in groups:
-        results += measure(group, jobs=args.jobs, keep=args.keep)
+        results += measure(group, jobs=args.jobs, keep=args.keep, resume=args.resume)
     for result in results:
         module = result["module"]
         score = "n/a" if result["score"] is None else f"{100 * result['score']:.0f}%"
