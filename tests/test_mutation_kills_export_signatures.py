@@ -191,3 +191,63 @@ def test_day_of_year_reads_times_and_the_last_days_of_each_month():
     assert ours == [d.timetuple().tm_yday - 1 for d in dates]
     assert day_of_year(tf.constant(["2016-03-01T12:00", "2016-03-01 23:59", "0001-01-01"])).numpy().tolist() == [
         60, 60, 0]
+
+
+# === What a serving client sees: module names, input names and shapes, messages ===
+def test_serving_modules_name_their_variables_scope(classifier, tiny_lm, forecaster):
+    assert TextClassifierServing(classifier).name == "text_classifier_serving"
+    lm = CharLMServing(tiny_lm)
+    assert lm.name == "char_lm_serving"
+    assert lm.char_table is tiny_lm.tokenizer._lookup  # Tracked by the module, so the SavedModel has it.
+    assert ForecasterServing(forecaster).name == "forecaster_serving"
+
+
+def _inputs(concrete):
+    """name -> (dtype, shape) of a concrete function's inputs, as `saved_model_cli show` lists them."""
+    args, _ = concrete.structured_input_signature
+    return {spec.name: (spec.dtype, spec.shape.as_list() if spec.shape.rank is not None else None) for spec in args}
+
+
+def test_forecaster_signature_names_and_shapes_its_inputs(forecaster):
+    concrete = ForecasterServing(forecaster).signatures()["serving_default"]
+    assert _inputs(concrete) == {"features": (tf.float32, [None, 7, 4]), "dates": (tf.string, [None, 7])}
+    assert [t.name for t in concrete.inputs[:2]] == ["features:0", "dates:0"]  # Then the captured tensors.
+
+
+def test_forecaster_without_season_serves_features_alone():
+    keras.utils.set_random_seed(2)
+    model = seqzoo.build("gru", "forecasting", feature_names=["price", "volume"], target_names=["price"], window=3,
+                         season=False, hidden_size=4)
+    rows = {"date": [f"2009-01-{d:02d}" for d in range(1, 11)], "price": [float(v) for v in range(10)],
+            "volume": [float(v % 3) for v in range(10)]}
+    model.adapt(rows)
+    module = ForecasterServing(model)
+    assert not module.season and module.window == 3 and module.num_features == 2
+    concrete = module.signatures()["serving_default"]
+    assert _inputs(concrete) == {"features": (tf.float32, [None, 3, 2])}
+    window = np.array([[7.0, 1.0], [8.0, 2.0], [9.0, 0.0]], "float32")
+    served = module.serving_default(tf.constant(window[None]))
+    assert list(served) == ["forecast"]
+    want = model.forecast({key: values[-3:] for key, values in rows.items()}, horizon=1)
+    first = want.iloc[0] if hasattr(want, "iloc") else want[0]
+    np.testing.assert_allclose(served["forecast"].numpy()[0], [first["price"]], atol=1e-4)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\bfeatures hold NaN or infinite values : Tensor"):
+        module.serving_default(tf.constant([[[1.0, 1.0], [np.inf, 1.0], [2.0, 1.0]]]))
+    with pytest.raises((ValueError, TypeError)):
+        module.serving_default(tf.zeros([1, 4, 2]))  # The signature's shape refuses another window.
+
+
+def test_forecaster_date_messages_name_the_first_bad_date_exactly(forecaster):
+    module = ForecasterServing(forecaster)
+    features, dates = _window(forecaster)
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"\[dates must be ISO dates YYYY-MM-DD; got\] \[15-06-07\]"):
+        module.serving_default(features=tf.constant(features[None]), dates=tf.constant([dates[:6] + ["15-06-07"]]))
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"\[dates must be real calendar dates; got\] \[2015-02-29\]"):
+        module.serving_default(features=tf.constant(features[None]),
+                               dates=tf.constant([dates[:6] + ["2015-02-29"]]))
+    bad = features.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"\bfeatures hold NaN or infinite values : Tensor"):
+        module.serving_default(features=tf.constant(bad[None]), dates=tf.constant([dates]))
