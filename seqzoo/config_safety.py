@@ -138,17 +138,22 @@ def check_sizes(config: Any, *, source: str) -> None:
 
 
 def _layer_configs(config: Any):
-    """(config dict, largest head output) of every serialised object in `config`, iteratively."""
-    pending = [config]
+    """(config dict, largest head output) of every serialised object in `config`, iteratively.
+
+    A classifier's labels size the head over its backbone, which is nested inside its config,
+    so each object inherits the head outputs of the objects around it.
+    """
+    pending = [(config, 0)]
     while pending:
-        item = pending.pop()
+        item, outputs = pending.pop()
         if isinstance(item, dict):
             fields = item.get("config")
             if "class_name" in item and isinstance(fields, dict):
-                yield fields, _head_outputs(fields)
-            pending.extend(item.values())
+                outputs = max(outputs, _head_outputs(fields))
+                yield fields, outputs
+            pending.extend((value, outputs) for value in item.values())
         elif isinstance(item, list | tuple):
-            pending.extend(item)
+            pending.extend((value, outputs) for value in item)
 
 
 def _head_outputs(fields: dict) -> int:
