@@ -12,6 +12,13 @@ import numpy as np
 import pytest
 
 import seqzoo
+import seqzoo.datasets
+import seqzoo.datasets.cli
+import seqzoo.diagnostics.cli
+import seqzoo.export.cli
+import seqzoo.presets
+import seqzoo.training
+import seqzoo.training.supervise
 from seqzoo import cli
 from seqzoo.card import ModelCard
 from seqzoo.errors import SeqzooError, SeqzooWarning
@@ -597,9 +604,6 @@ def test_demo_of_an_empty_zoo_is_an_error(monkeypatch, capsys):
 @pytest.fixture()
 def csv_files(monkeypatch, calls):
     """`datasets.from_csv` answers from this dict path -> split; `check_save_target` is recorded."""
-    import seqzoo.datasets
-    import seqzoo.presets
-
     splits = {}
 
     def from_csv(path, **kwargs):
