@@ -338,6 +338,20 @@ def test_a_given_card_is_stored_with_files_and_parameter_count_filled_in(model, 
     assert "d\u00e9j\u00e0 vu".encode() in (tmp_path / "out" / "card.json").read_bytes()
 
 
+def test_card_and_config_are_utf8_whatever_the_locale(model, tmp_path, monkeypatch):
+    """With a Latin-1 locale (simulated: the default text encoding of `open`), the card is still UTF-8."""
+    import io
+
+    real = io.text_encoding
+    monkeypatch.setattr(io, "text_encoding", lambda encoding, stacklevel=2: "latin-1" if encoding is None
+                        else real(encoding, stacklevel))
+    given = ModelCard(name="given", task="char_lm", architecture="lstm", description="d\u00e9j\u00e0 vu \u2713")
+    presets.save_preset(model, tmp_path / "out", card=given)
+    assert "d\u00e9j\u00e0 vu \u2713".encode() in (tmp_path / "out" / "card.json").read_bytes()
+    monkeypatch.setattr(io, "text_encoding", real)
+    assert ModelCard.read(tmp_path / "out").description == "d\u00e9j\u00e0 vu \u2713"
+
+
 def test_extra_files_are_copied_listed_and_hashed(model, tmp_path):
     (tmp_path / "a.txt").write_bytes(b"notes")
     (tmp_path / "b.png").write_bytes(b"\x89PNG plot")
