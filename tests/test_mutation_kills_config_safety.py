@@ -1,7 +1,7 @@
 """config_safety: every branch of the checker with its exact message, so mutants of the module fail a test."""
 import pytest
 
-from seqzoo.config_safety import _is_keras_class, check_config
+from seqzoo.config_safety import SIZE_LIMITS, _is_keras_class, check_config, check_sizes, size_limit
 from seqzoo.errors import PresetError, SeqzooError
 
 
@@ -90,14 +90,11 @@ def test_is_keras_class():
 
 
 # === check_sizes: the size fields and the parameter estimate, with their exact figures ===
-from seqzoo.config_safety import SIZE_LIMITS, check_sizes, size_limit  # noqa: E402
-
-
-def _figure(fields, what, *, limit_variable, outputs_labels=None):
+def _figure(fields, what, *, limit_variable, labels=None):
     """The figure that check_sizes reports for `what` when its limit is set to 0."""
     config = {"class_name": "RecurrentBackbone", "config": dict(fields)}
-    if outputs_labels is not None:
-        config = {"class_name": "TextClassifier", "config": {"labels": outputs_labels, "backbone": config}}
+    if labels is not None:
+        config = {"class_name": "TextClassifier", "config": {"labels": labels, "backbone": config}}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(limit_variable, "1")
         with pytest.raises(PresetError) as error:
@@ -110,7 +107,7 @@ def _figure(fields, what, *, limit_variable, outputs_labels=None):
 
 def _estimate(fields, labels=None):
     return _figure(fields, "the estimated parameter count", limit_variable="SEQZOO_MAX_PARAMS",
-                   outputs_labels=labels)
+                   labels=labels)
 
 
 def test_parameter_estimate_of_a_stacked_lstm_char_lm():
