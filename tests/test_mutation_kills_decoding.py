@@ -110,3 +110,12 @@ def test_rows_that_ended_give_padding_and_all_ended_stops_at_once(tiny_lm, decod
     end_first = tf.one_hot([END_ID, END_ID], tf.shape(logits)[-1]) * 100.0
     tokens, _, _, done, taken = _decode(decoder, end_first, states, [False, False], 5)
     assert int(taken) == 1 and tokens.numpy().tolist() == [[END_ID], [END_ID]] and done.numpy().all()
+
+
+def test_the_loop_stops_after_steps_even_when_rows_have_not_ended(tiny_lm, decoder):
+    logits, states = decoder.prefill(_ids(tiny_lm, ["Ma", "Jo"]))
+    letter = tiny_lm.tokenizer.vocabulary.index("a") + 4  # Ids 0-3 are the special tokens.
+    first = tf.one_hot([letter, letter], tf.shape(logits)[-1]) * 100.0  # No row can end at step one.
+    tokens, _, _, done, taken = _decode(decoder, first, states, [False, False], 1)
+    assert int(taken) == 1 and tokens.numpy().tolist() == [[letter], [letter]]
+    assert not done.numpy().any()
