@@ -373,6 +373,24 @@ def test_read_cached_returns_the_verified_bytes(home):
     assert fetch.read_cached(source) == fetch.Fetched(folder, {"stocks.csv": CSV}, {"stocks.csv": sha(CSV)})
 
 
+def test_read_cached_of_an_unreadable_folder_says_so(home, monkeypatch):
+    source = stocks(wheel_bytes())
+    folder = write_entry(home, {"stocks.csv": CSV})
+    real = Path.iterdir
+
+    def iterdir(self):
+        if self == folder:  # chmod 000 does not stop root, so the refusal is simulated.
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    reason = f"its cache folder {folder} cannot be read (Permission denied); fix its permissions or remove it"
+    with exactly(DatasetError, unavailable(source, reason)):
+        fetch.read_cached(source)
+    with exactly(DatasetError, unavailable(source, reason)):
+        fetch.ensure(source)  # Before any fetch is tried.
+
+
 @pytest.mark.parametrize("damage", ["missing", "altered", "symlink"])
 def test_read_cached_damaged_entry_is_none(home, damage):
     source = stocks(wheel_bytes())

@@ -101,7 +101,13 @@ def read_cached(source: Source) -> Fetched | None:
     directory = cache_dir(source)
     if not directory.is_dir():
         return None
-    names = archive.cache_names(source, [p.name for p in directory.iterdir() if p.is_file()])
+    try:
+        present = [p.name for p in directory.iterdir() if p.is_file()]
+    except OSError as exc:  # An unreadable folder: fetching again could not write into it either.
+        raise DatasetError(_not_available(
+            source, f"its cache folder {directory} cannot be read ({exc.strerror or exc}); "
+                    f"fix its permissions or remove it")) from None
+    names = archive.cache_names(source, present)
     files = {}
     for name in names:
         try:
