@@ -14,6 +14,10 @@ def test_shipped_sentiment_presets_hold_a_float16_embedding_that_moved_no_metric
     storage = card.recipe["storage"]
     assert storage["largest_metric_change"] <= TOLERANCE
     assert set(storage["metric_changes"]) >= {"test_accuracy", "test_calibration_error"}
+    # The card's metrics are the stored (float16) weights' figures; the float32 ones are kept beside.
+    assert set(storage["float32_metrics"]) == set(storage["metric_changes"])
+    for key, change in storage["metric_changes"].items():
+        assert abs(card.metrics[key]["value"] - storage["float32_metrics"][key]) == pytest.approx(change, abs=2e-5)
     with h5py.File(get_entry(name).preset / "model.weights.h5", "r") as f:
         assert f[storage["float16"][0]].dtype == np.float16
 

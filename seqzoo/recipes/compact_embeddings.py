@@ -5,8 +5,10 @@ float32. Stored in float16 it takes half; Keras casts it back to the float32
 variable when the preset loads, so nothing else changes. The recipe measures
 the card's held-out metrics (test, unseen-words, long-text, validation accuracy
 and calibration error) before and after, keeps the float16 file only when none
-moves by more than `TOLERANCE`, records the largest change in the card, and
-re-signs the preset. Last, it records a check sample in the card (every
+moves by more than `TOLERANCE`, writes the figures of the stored float16 weights
+into the card's metrics (the float32 figures and the changes go to
+`recipe.storage`: the card states what the shipped weights score), and re-signs
+the preset. Last, it records a check sample in the card (every
 `CHECK_EVERY`th test snippet, its label, and what the stored model answers), so
 that the tests can re-score the shipped weights without the dataset.
 
@@ -102,8 +104,9 @@ def compact(preset_dir: str | Path) -> dict[str, float]:
     """Store the embedding in float16 when no metric moves by more than TOLERANCE.
 
     Returns:
-        metric key -> absolute change. The preset is left unchanged (and
-        SeqzooError raised) when a change is larger.
+        metric key -> absolute change. The card's metrics then hold the float16
+        figures. The preset is left unchanged (and SeqzooError raised) when a
+        change is larger.
     """
     preset_dir = Path(preset_dir)
     before = measure(preset_dir)
@@ -117,12 +120,15 @@ def compact(preset_dir: str | Path) -> dict[str, float]:
         if max(changes.values()) > TOLERANCE:
             raise SeqzooError(f"float16 moves a card metric by more than {TOLERANCE}: {changes}; kept float32.")
         card = json.loads((trial / CARD_FILE).read_text(encoding="utf-8"))
+        for key, value in after.items():
+            card["metrics"][key]["value"] = round(float(value), 5)
         card["recipe"]["storage"] = {
             "command": f"python -m seqzoo.recipes.compact_embeddings --preset {preset_dir.name} "
                        f"--out {display_path(preset_dir)}",
             "float16": [table],
             "largest_metric_change": max(changes.values()),
             "metric_changes": changes,
+            "float32_metrics": {key: round(float(value), 5) for key, value in before.items()},
         }
         (trial / CARD_FILE).write_text(json.dumps(card, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         rehash(trial)
