@@ -23,7 +23,7 @@ def test_clear_reviews_get_the_right_label(sentiment_lstm):
 
 
 @pytest.mark.xfail(strict=True, reason="Issue 19 asks for >= 0.9 with a test calibration error <= 0.03; the "
-                   "calibrated GloVe presets give the review 0.63 (lstm) and 0.78 (bilstm); 0.66 and 0.65 before "
+                   "calibrated GloVe presets give the review 0.74 (lstm) and 0.84 (bilstm); 0.66 and 0.65 before "
                    "GloVe. See docs/guides/sentiment-confidence.md.")
 @pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
 def test_headline_example_is_confidently_positive(name):
@@ -43,14 +43,17 @@ def test_sentiment_lstm_beats_the_bag_of_words_baseline():
     assert metrics["test_accuracy"]["value"] > metrics["bow_test_accuracy"]["value"]
 
 
-@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.785), ("sentiment-bilstm", 0.785), ("sentiment-rnn", 0.72)])
+@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.79), ("sentiment-bilstm", 0.80), ("sentiment-rnn", 0.75)])
 def test_presets_meet_their_test_accuracy_floor(name, floor):
-    # Before the GloVe vectors: 0.7814, 0.7759 and 0.5912.
+    # Before the GloVe vectors: 0.7814, 0.7759 and 0.5912; the issue's should for sentiment-rnn is 0.75.
     assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= floor
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 19's must is 80.0%; one seed of each GloVe preset scores 79.0-79.2%.")
-@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
+@pytest.mark.parametrize("name", [
+    pytest.param("sentiment-lstm", marks=pytest.mark.xfail(
+        strict=True, reason="Issue 19's must is 80.0%; the shipped seed of sentiment-lstm scores 79.7%.")),
+    "sentiment-bilstm",
+])
 def test_presets_reach_80_percent(name):
     assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= 0.80
 
