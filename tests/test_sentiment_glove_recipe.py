@@ -53,3 +53,31 @@ def test_extra_glove_words_keep_their_vectors_in_the_saved_preset(tiny_run):
     table = model.backbone.token_embedding.embeddings.numpy()
     np.testing.assert_array_equal(table[len(vocabulary) + 3], vectors[words.index(extra)])
     assert json.loads((preset / "config.json").read_text())["config"]["embedding_source"]["source"] == "glove-6b-50d"
+
+
+def test_compact_writes_the_stored_weights_figures_into_the_card(tiny_run, tmp_path, monkeypatch):
+    import shutil
+
+    import h5py
+
+    from seqzoo.recipes import compact_embeddings
+
+    _, preset = tiny_run
+    copy = shutil.copytree(preset, tmp_path / "sentiment-lstm")
+    float32 = {"test_accuracy": 0.8, "unseen_words_test_accuracy": 0.75, "long_text_test_accuracy": 1.0}
+    float16 = {**float32, "test_accuracy": 0.7992138}  # one answer of 1,272 moved: within the tolerance
+
+    def measure(preset_dir):  # Which table the weights hold decides the figures.
+        with h5py.File(preset_dir / "model.weights.h5", "r") as f:
+            halves = []
+            f.visititems(lambda n, o: halves.append(n) if getattr(o, "dtype", None) == np.float16 else None)
+        return dict(float16 if halves else float32)
+
+    monkeypatch.setattr(compact_embeddings, "measure", measure)
+    changes = compact_embeddings.compact(copy)
+    card = seqzoo.info(copy)
+    assert changes == {"test_accuracy": 0.000786, "unseen_words_test_accuracy": 0.0, "long_text_test_accuracy": 0.0}
+    assert {k: card.metrics[k]["value"] for k in float16} == {**float32, "test_accuracy": 0.79921}
+    assert card.recipe["storage"]["float32_metrics"] == float32
+    assert card.metrics["test_accuracy"]["split"] == "test"  # the rest of the record is kept
+    seqzoo.load(copy)  # re-signed: the hashes match the rewritten card and weights
