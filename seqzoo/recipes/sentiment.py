@@ -184,7 +184,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     config, run = apply_overrides(dict(PRESETS[preset]), {"limit": None}, overrides)
     architecture, lm_epochs = config.pop("architecture"), config.pop("lm_epochs")
     learning_rate, batch_size = config.pop("learning_rate", 1e-3), config.pop("batch_size", 64)
-    ema_momentum, average_from = config.pop("ema_momentum", None), config.pop("average_from_epoch", None)
+    average_from = config.pop("average_from_epoch", None)
     preset_epochs = config.pop("epochs", 12)
     on_validation = config.pop("train_on_validation", False) and not twin
     epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
@@ -200,10 +200,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     extra = hparams.get("embeddings_extra_words", 0)  # Added after training (add_pretrained_words).
     model = seqzoo.build(architecture, "text_classification", texts=train_x, seed=seed,
                          **{**hparams, **({"embeddings_extra_words": 0} if extra else {})})
-    steps_per_epoch = -(-len(train_x) // batch_size)
-    ema = {"use_ema": True, "ema_momentum": ema_momentum, "ema_overwrite_frequency": steps_per_epoch} \
-        if ema_momentum else {}
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0, **ema))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0))
     lm_history = pretrain_language_model(model, train_x, epochs=lm_epochs) if lm_epochs else {}
     history, seconds = fit_resumable(
         model, (train_x, train_y), validation=None if on_validation else (va.x, va.y),
@@ -262,8 +259,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
             "hparams": {"architecture": architecture, **hparams, "lm_pretraining_epochs": lm_epochs,
                         "training_data": "train + validation splits" if on_validation else "train split",
                         "epochs": epochs, "batch_size": batch_size,
-                        "optimizer": f"adam {learning_rate:g}, clipnorm 1"
-                                     + (f", weight EMA {ema_momentum:g} copied in every epoch" if ema else ""),
+                        "optimizer": f"adam {learning_rate:g}, clipnorm 1",
                         **({"weights": f"average of the epoch-end weights from epoch {average_from} on",
                             "early_stopping": "none"} if average_from else
                            {"early_stopping": "val_accuracy, patience 3, best epoch restored"})},
