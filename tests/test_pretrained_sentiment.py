@@ -43,9 +43,10 @@ def test_sentiment_lstm_beats_the_bag_of_words_baseline():
     assert metrics["test_accuracy"]["value"] > metrics["bow_test_accuracy"]["value"]
 
 
-@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.79), ("sentiment-bilstm", 0.79), ("sentiment-rnn", 0.75)])
+@pytest.mark.parametrize("name, floor", [("sentiment-lstm", 0.79), ("sentiment-bilstm", 0.79), ("sentiment-rnn", 0.77)])
 def test_presets_meet_their_test_accuracy_floor(name, floor):
     # Before the GloVe vectors: 0.7814, 0.7759 and 0.5912; the should for sentiment-rnn is 0.75.
+    # Each floor sits below the lowest of three seeds of the shipped recipe.
     assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= floor
 
 
@@ -58,7 +59,7 @@ def test_presets_reach_80_percent(name):
     assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= 0.80
 
 
-@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
+@pytest.mark.parametrize("name", PRESETS)
 def test_confident_and_calibrated_on_the_test_split(name):
     assert seqzoo.info(name).metrics["test_calibration_error"]["value"] <= 0.03
 
