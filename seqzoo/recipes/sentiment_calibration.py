@@ -1,12 +1,12 @@
 """Recipe: calibrate a sentiment preset's probabilities with a temperature fitted on held-out data.
 
-The shipped sentiment presets are trained on train + validation, so no split
-is left to fit their temperature on. This recipe
+The shipped `sentiment-lstm` and `sentiment-bilstm` are trained on train +
+validation, so no split is left to fit their temperature on. This recipe
 trains a twin with the same recipe on the train split only, fits the
 temperature that minimises the twin's negative log-likelihood on the
 validation split (`TextClassifier.calibrate`), sets it on the preset, and adds
 the test split's expected calibration error, before and after, to the card.
-A preset trained on the train split only is its own twin.
+A preset trained on the train split only (`sentiment-rnn`) is its own twin.
 Predictions keep their class: the test accuracy does not move.
 
 Run (after `python -m seqzoo.recipes.sentiment --preset sentiment-lstm --out DIR`):
