@@ -60,6 +60,24 @@ def test_presets_reach_80_percent(name):
 
 
 @pytest.mark.parametrize("name", PRESETS)
+def test_shipped_cards_were_trained_by_the_recipe_as_it_stands(name):
+    # The card's command must reproduce the shipped preset: a change to PRESETS needs a retrain.
+    from seqzoo.recipes.sentiment import PRESETS as RECIPES
+
+    config, recorded = dict(RECIPES[name]), seqzoo.info(name).recipe["hparams"]
+    average_from = config.pop("average_from_epoch", None)
+    on_validation = config.pop("train_on_validation", False)
+    assert recorded["epochs"] == config.pop("epochs")
+    assert recorded["batch_size"] == config.pop("batch_size")
+    assert recorded["lm_pretraining_epochs"] == config.pop("lm_epochs")
+    assert recorded["optimizer"] == f"adam {config.pop('learning_rate'):g}, clipnorm 1"
+    assert recorded["training_data"] == ("train + validation splits" if on_validation else "train split")
+    assert recorded.get("weights") == (
+        f"average of the epoch-end weights from epoch {average_from} on" if average_from else None)
+    assert {key: recorded.get(key) for key in config} == config
+
+
+@pytest.mark.parametrize("name", PRESETS)
 def test_confident_and_calibrated_on_the_test_split(name):
     assert seqzoo.info(name).metrics["test_calibration_error"]["value"] <= 0.03
 
