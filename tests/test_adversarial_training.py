@@ -64,6 +64,14 @@ def test_the_shift_has_length_epsilon_and_raises_the_loss():
     assert np.ravel(model.evaluate(TEXTS, LABELS, verbose=0))[0] > np.ravel(plain_loss)[0] + 1e-3
 
 
+def test_fit_reports_the_clean_loss():
+    model = tiny()
+    before = np.ravel(model.evaluate(TEXTS, LABELS, verbose=0))[0]
+    adversarial_embedding_training(model, 3.0)
+    history = model.fit(TEXTS, LABELS, epochs=1, batch_size=len(TEXTS), shuffle=False, verbose=0)
+    assert history.history["loss"][0] == pytest.approx(before, rel=1e-5)
+
+
 @pytest.mark.parametrize("epsilon", [0, -1.0, float("nan"), "1", True, None])
 def test_bad_epsilon_is_refused(epsilon):
     with pytest.raises(InputError, match="epsilon"):

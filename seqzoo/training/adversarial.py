@@ -7,8 +7,8 @@ its predictions are those of a plain classifier.
 """
 from __future__ import annotations
 
+import keras
 import tensorflow as tf
-from keras.src.trainers.data_adapters import data_adapter_utils
 
 from seqzoo.errors import InputError
 from seqzoo.validation import check_float
@@ -17,7 +17,7 @@ from seqzoo.validation import check_float
 def _loss_and_gradients(model, x, y, sample_weight, variables):
     with tf.GradientTape() as tape:
         y_pred = model(x, training=True)
-        loss = model._compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+        loss = model.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
         scaled = model.optimizer.scale_loss(loss)
     return y_pred, loss, tape.gradient(scaled, variables)
 
@@ -50,7 +50,7 @@ def adversarial_embedding_training(model, epsilon: float):
     table = embedding.embeddings
 
     def train_step(data):
-        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         variables = model.trainable_variables
         index = next(i for i, v in enumerate(variables) if v is table)
         y_pred, loss, clean = _loss_and_gradients(model, x, y, sample_weight, variables)
@@ -62,7 +62,7 @@ def adversarial_embedding_training(model, epsilon: float):
         table.assign(original)
         gradients = [tf.convert_to_tensor(a) + tf.convert_to_tensor(b) if i == index else a + b
                      for i, (a, b) in enumerate(zip(clean, shifted))]
-        model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])
+        model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])  # What fit reports as `loss`.
         model.optimizer.apply_gradients(zip(gradients, variables))
         return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
