@@ -100,8 +100,8 @@ def pretrain_language_model(classifier, texts, *, epochs: int, batch_size: int =
 
 
 def preset_config(preset: str, overrides: dict | None = None) -> tuple[dict, dict]:
-    """`PRESETS[preset]` with `overrides` merged in, and the run settings ("limit", "adversarial_epsilon")."""
-    return apply_overrides(dict(PRESETS[preset]), {"limit": None, "adversarial_epsilon": None}, overrides)
+    """`PRESETS[preset]` with `overrides` merged in (any preset takes "adversarial_epsilon"), and the run settings."""
+    return apply_overrides({"adversarial_epsilon": None, **PRESETS[preset]}, {"limit": None}, overrides)
 
 
 def load_splits(limit: int | None = None, names=("train", "validation", "test")) -> list:
@@ -132,7 +132,7 @@ class FittedRun:
     seconds: float
 
 
-def fit_preset(config: dict, run: dict, train_split, validation_split, *, seed: int, run_name: str,
+def fit_preset(config: dict, train_split, validation_split, *, seed: int, run_name: str,
                epochs: int | None = None, twin: bool = False) -> FittedRun:
     """Build and train a sentiment classifier as `config` (from `preset_config`) says.
 
@@ -140,7 +140,7 @@ def fit_preset(config: dict, run: dict, train_split, validation_split, *, seed: 
     `add_pretrained_words`). The test split is never passed in.
 
     Args:
-        config, run: What `preset_config` returned.
+        config: The first thing `preset_config` returned.
         train_split, validation_split: rt-snippets splits (`load_splits`).
         seed: Seed of the initialisation and of the batch order.
         run_name: The run's checkpoint folder under the runs directory.
@@ -148,9 +148,9 @@ def fit_preset(config: dict, run: dict, train_split, validation_split, *, seed: 
         twin: Train on the train split only, whatever the preset says.
 
     Example:
-    >>> config, run = preset_config("sentiment-lstm")
+    >>> config, _ = preset_config("sentiment-lstm")
     >>> train, validation = load_splits(names=("train", "validation"))
-    >>> fit_preset(config, run, train, validation, seed=0, run_name="lstm-try", twin=True).history["val_accuracy"][-1]
+    >>> fit_preset(config, train, validation, seed=0, run_name="lstm-try", twin=True).history["val_accuracy"][-1]
     0.79...
     """
     config = dict(config)
@@ -159,7 +159,7 @@ def fit_preset(config: dict, run: dict, train_split, validation_split, *, seed: 
     average_from = config.pop("average_from_epoch", None)
     preset_epochs = config.pop("epochs", 12)
     on_validation = config.pop("train_on_validation", False) and not twin
-    adversarial = config.pop("adversarial_epsilon", None) or run.get("adversarial_epsilon")
+    adversarial = config.pop("adversarial_epsilon")
     epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
     train_x, train_y = train_split.x, train_split.y
     if on_validation:
@@ -281,7 +281,7 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     config, run = preset_config(preset, overrides)
     tr, va, te = load_splits(run["limit"])
     run_name = f"{preset}-seed{seed}" + ("-twin" if twin else "") + run_tag
-    fitted = fit_preset(config, run, tr, va, seed=seed, epochs=epochs, twin=twin, run_name=run_name)
+    fitted = fit_preset(config, tr, va, seed=seed, epochs=epochs, twin=twin, run_name=run_name)
     model, architecture, hparams, train_x = fitted.model, fitted.architecture, fitted.hparams, fitted.train_x
     history, seconds, lm_history = fitted.history, fitted.seconds, fitted.lm_history
     epochs, batch_size, learning_rate = fitted.epochs, fitted.batch_size, fitted.learning_rate

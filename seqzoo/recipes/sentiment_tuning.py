@@ -49,7 +49,7 @@ def tune(preset: str, *, seed: int = 0, overrides: dict | None = None, log: Path
     config, run = sentiment.preset_config(preset, overrides)
     train, validation = sentiment.load_splits(run["limit"], ("train", "validation"))
     tag = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
-    fitted = sentiment.fit_preset(config, run, train, validation, seed=seed, twin=True,
+    fitted = sentiment.fit_preset(config, train, validation, seed=seed, twin=True,
                                   run_name=f"{preset}-seed{seed}-tuning-{tag}")
     model = fitted.model
     seen = sentiment.seen_words(model, fitted.train_x)
