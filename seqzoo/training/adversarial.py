@@ -60,8 +60,8 @@ def adversarial_embedding_training(model, epsilon: float):
         table.assign_add(shift)
         _, _, shifted = _loss_and_gradients(model, x, y, sample_weight, variables)
         table.assign(original)
-        gradients = [tf.convert_to_tensor(a) + tf.convert_to_tensor(b) if i == index else a + b
-                     for i, (a, b) in enumerate(zip(clean, shifted))]
+        # The table's gradients arrive as IndexedSlices; dense sums for every variable.
+        gradients = [tf.convert_to_tensor(a) + tf.convert_to_tensor(b) for a, b in zip(clean, shifted)]
         model._loss_tracker.update_state(loss, sample_weight=tf.shape(x)[0])  # What fit reports as `loss`.
         model.optimizer.apply_gradients(zip(gradients, variables))
         return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
