@@ -83,3 +83,77 @@ def test_a_setting_without_key_and_value_is_refused(text):
 
     with pytest.raises(argparse.ArgumentTypeError, match="key=value"):
         parse_setting(text)
+
+
+# === Cross-validation over train + validation (--folds) ===
+def _tiny_splits():
+    from seqzoo.recipes import sentiment
+
+    return sentiment.load_splits(64, ("train", "validation"))
+
+
+def test_folds_hold_out_every_snippet_once_with_its_label():
+    from seqzoo.recipes.sentiment_tuning import fold_splits
+
+    train, validation = _tiny_splits()
+    label = dict(zip(list(train.x) + list(validation.x), np.concatenate([train.y, validation.y]).tolist()))
+    held_out = []
+    for fold in range(4):
+        rest, held = fold_splits(train, validation, folds=4, fold=fold)
+        assert len(held.x) == 32 and len(rest.x) == 96
+        assert not set(rest.x) & set(held.x)
+        assert [label[x] for x in held.x] == held.y.tolist() and [label[x] for x in rest.x] == rest.y.tolist()
+        held_out += held.x
+    assert sorted(held_out) == sorted(label)
+    # Fixed: every recipe and seed is scored on the same parts, and they are shuffled, not the splits in order.
+    again = fold_splits(train, validation, folds=4, fold=1)[1]
+    assert again.x == fold_splits(train, validation, folds=4, fold=1)[1].x
+    assert set(again.x) & set(train.x) and set(again.x) & set(validation.x)
+
+
+@pytest.mark.parametrize("folds, fold", [(1, 0), (4, 4), (4, -1), (2.0, 0), (200, 0)])
+def test_bad_folds_are_refused(folds, fold):
+    from seqzoo.recipes.sentiment_tuning import fold_splits
+
+    with pytest.raises(SeqzooError, match="fold"):
+        fold_splits(*_tiny_splits(), folds=folds, fold=fold)
+
+
+def test_a_fold_run_scores_its_held_out_part(tmp_path):
+    from seqzoo.recipes import sentiment_tuning
+    from seqzoo.recipes.runner import training_session
+
+    loaded = []
+    from seqzoo import datasets
+
+    real_load = datasets.load
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(datasets, "load", lambda name, split: loaded.append(split) or real_load(name, split))
+        with training_session(runs_dir=tmp_path / "runs", verbose=0):
+            result = sentiment_tuning.tune("sentiment-lstm", seed=0, overrides=TINY, folds=4, fold=3)
+    assert sorted(loaded) == ["train", "validation"]
+    assert result["held_out"] == "fold 3 of 4 of train + validation" and result["validation_snippets"] == 32
+    assert np.isclose(result["validation_accuracy"] * 32, round(result["validation_accuracy"] * 32), atol=0.01)
+    assert [p.name for p in (tmp_path / "runs").iterdir() if "fold3of4" in p.name]
+
+
+def test_pooled_figures_weigh_each_fold_by_its_snippets():
+    from seqzoo.recipes.sentiment_tuning import pooled
+
+    results = [{"preset": "p", "seed": 0, "overrides": {}, "validation_snippets": n, "validation_accuracy": a,
+                "unseen_words_validation_snippets": u, "unseen_words_validation_accuracy": ua,
+                "validation_calibration_error": e, "training_seconds": 10}
+               for n, a, u, ua, e in [(100, 0.8, 10, 0.5, 0.02), (300, 0.6, 30, 0.9, 0.04)]]
+    summary = pooled(results)
+    assert summary["validation_accuracy"] == pytest.approx(0.65)  # (80 + 180) / 400
+    assert summary["unseen_words_validation_accuracy"] == pytest.approx(0.8)  # (5 + 27) / 40
+    assert summary["validation_calibration_error"] == pytest.approx(0.035)
+    assert summary["validation_snippets"] == 400 and summary["training_seconds"] == 20
+    assert summary["validation_accuracy_per_fold"] == [0.8, 0.6]
+
+
+def test_fold_without_folds_is_a_usage_error(capsys):
+    from seqzoo.recipes.sentiment_tuning import main
+
+    assert main(["--fold", "1"]) == 2
+    assert "--fold needs --folds" in capsys.readouterr().err
