@@ -171,17 +171,15 @@ def main(argv=None) -> int:
     try:
         if args.fold is not None and args.folds is None:
             raise SeqzooError("--fold needs --folds (for example --folds 5 --fold 2).")
-        settings = dict(args.settings)
+        run = dict(overrides=dict(args.settings), seed=args.seed, log=args.log)
         with training_session(verbose=2):
             if args.folds is None:
-                result = tune(args.preset, seed=args.seed, overrides=settings, log=args.log)
-            elif args.fold is not None:
-                result = tune(args.preset, seed=args.seed, overrides=settings, log=args.log,
-                              folds=args.folds, fold=args.fold)
+                result = tune(args.preset, **run)
             else:
                 check_int("--folds", args.folds, minimum=2)
-                result = pooled([tune(args.preset, seed=args.seed, overrides=settings, log=args.log,
-                                      folds=args.folds, fold=i) for i in range(args.folds)])
+                chosen = range(args.folds) if args.fold is None else [args.fold]
+                results = [tune(args.preset, **run, folds=args.folds, fold=i) for i in chosen]
+                result = pooled(results) if args.fold is None else results[0]
     except SeqzooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
