@@ -30,10 +30,6 @@ def headline(model) -> float:
     from seqzoo import datasets
 
     card = model.card
-    if card.recipe.get("command", "").startswith("python -m seqzoo.recipes.temperature "):
-        from seqzoo.recipes.temperature import STATIONS, split_windows, temp_max_scores
-
-        return temp_max_scores(model, split_windows("test", STATIONS))["Seattle"]["model"]
     if card.task == "forecasting":
         from seqzoo.recipes.weather import measure, split_table
 

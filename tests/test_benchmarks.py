@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,3 +38,22 @@ def test_run_benchmark_quick_mode(tmp_path):
             assert {"seqzoo", "keras", "keras jit=False"} <= set(speeds) and all(v > 0 for v in speeds.values())
     assert results["generation"]["seqzoo"] > 0 and results["load"] and results["memory"]
     assert "| lstm | train |" in out.with_suffix(".md").read_text()
+
+
+def _all_cached(names):
+    from seqzoo.datasets.fetch import read_cached
+    from seqzoo.datasets.sources import SOURCES
+
+    return all(read_cached(SOURCES[name]) is not None for name in names)
+
+
+@pytest.mark.skipif(not _all_cached(["seattle-weather", "temps-clemson", "temps-melbourne", "weather-nyc-2013"]),
+                    reason="a temperature source is not cached: run `seqzoo data fetch all`")
+def test_precision_benchmark_reproduces_the_temperature_card():
+    # Every forecaster reads a weather table, so the weather path measures temperature-lstm too:
+    # Seattle's test days, the same figure its own recipe wrote into the card.
+    import seqzoo
+    from benchmarks.precision import headline
+
+    model = seqzoo.load("temperature-lstm")
+    assert headline(model) == pytest.approx(model.card.metrics["test_mae_temp_max"]["value"], abs=1e-4)
