@@ -55,6 +55,46 @@ def test_extra_glove_words_keep_their_vectors_in_the_saved_preset(tiny_run):
     assert json.loads((preset / "config.json").read_text())["config"]["embedding_source"]["source"] == "glove-6b-50d"
 
 
+@pytest.fixture(scope="module")
+def tiny_ensemble(tmp_path_factory):
+    from seqzoo.recipes import sentiment
+    from seqzoo.recipes.runner import training_session
+
+    folder = tmp_path_factory.mktemp("glove-ensemble")
+    with training_session(runs_dir=folder / "runs", verbose=0):
+        card = sentiment.train("sentiment-lstm", out=folder / "preset", epochs=1, seed=1,
+                               overrides={"limit": 64, "hidden_size": 4, "embeddings_extra_words": 20,
+                                          "ensemble_members": 2, "adversarial_epsilon": None})
+    return card, folder / "preset"
+
+
+def test_ensemble_members_are_trained_from_their_own_seeds_and_folded_into_one_network(tiny_ensemble):
+    from seqzoo.datasets import load_embeddings
+
+    card, preset = tiny_ensemble
+    model = seqzoo.load(preset)
+    assert model.backbone.hidden_size == 8 and model.backbone.embedding_dim == 100
+    assert card.recipe["hparams"]["hidden_size"] == 4  # per member
+    assert card.recipe["hparams"]["ensemble"].startswith("2 members, seeds [2, 3]")
+    assert card.recipe["embeddings"]["member_seeds"] == [2, 3]
+    assert card.recipe["embeddings"]["ensemble_members"] == 2
+    assert "an ensemble of 2 2-layer lstms" in card.description
+    assert len(card.recipe["history"]["loss"]) == 1  # the members' mean, one value per epoch
+    # Each member holds an extra word's GloVe vector in its own columns; the trained rows differ.
+    words, vectors = load_embeddings("glove-6b-50d")
+    vocabulary = model.preprocessor.tokenizer.vocabulary
+    table = model.backbone.token_embedding.embeddings.numpy()
+    np.testing.assert_array_equal(table[len(vocabulary) + 3], np.tile(vectors[words.index(vocabulary[-1])], 2))
+    assert np.abs(table[4, :50] - table[4, 50:]).max() > 0
+
+
+def test_member_seeds_do_not_overlap_between_recipe_seeds():
+    from seqzoo.recipes.sentiment import member_seeds
+
+    assert member_seeds(0, 1) == [0] and member_seeds(2, 1) == [2]
+    assert member_seeds(0, 3) == [0, 1, 2] and member_seeds(1, 3) == [3, 4, 5]
+
+
 def test_compact_writes_the_stored_weights_figures_into_the_card(tiny_run, tmp_path, monkeypatch):
     import shutil
 
@@ -80,4 +120,12 @@ def test_compact_writes_the_stored_weights_figures_into_the_card(tiny_run, tmp_p
     assert {k: card.metrics[k]["value"] for k in float16} == {**float32, "test_accuracy": 0.79921}
     assert card.recipe["storage"]["float32_metrics"] == float32
     assert card.metrics["test_accuracy"]["split"] == "test"  # the rest of the record is kept
-    seqzoo.load(copy)  # re-signed: the hashes match the rewritten card and weights
+    compacted = seqzoo.load(copy)  # re-signed: the hashes match the rewritten card and weights
+    with h5py.File(copy / "model.weights.h5", "r") as f:
+        filters = {}
+        f.visititems(lambda n, o: filters.update({n: (o.compression, o.size)}) if isinstance(o, h5py.Dataset) else None)
+    assert {c for c, size in filters.values() if size >= compact_embeddings.COMPRESS_FROM} == {"gzip"}
+    assert {c for c, size in filters.values() if size < compact_embeddings.COMPRESS_FROM} == {None}
+    original = seqzoo.load(preset)  # gzip is lossless; only the table's float16 rounding moves answers
+    np.testing.assert_allclose(compacted.predict(["A fine film.", "Dull."]),
+                               original.predict(["A fine film.", "Dull."]), atol=2e-3)

@@ -36,7 +36,7 @@ def tiny_tuning(tmp_path_factory):
                       lambda model, epsilon: epsilons.append(epsilon) or real_adversarial(model, epsilon))
         with training_session(runs_dir=folder / "runs", verbose=0):
             result = sentiment_tuning.tune("sentiment-lstm", seed=3, log=folder / "log.jsonl",
-                                           overrides={**TINY, "adversarial_epsilon": 2.0})
+                                           overrides={**TINY, "adversarial_epsilon": 2.0}, save=folder / "saved")
     return result, folder, loaded, epsilons
 
 
@@ -60,6 +60,28 @@ def test_figures_are_the_validation_splits_and_the_log_holds_them(tiny_tuning):
         assert 0.0 <= result[key] <= 1.0
     # 64 snippets of each label-mixed split: accuracy is a multiple of 1/64.
     assert np.isclose(result["validation_accuracy"] * 64, round(result["validation_accuracy"] * 64), atol=0.01)
+
+
+def test_per_snippet_probabilities_are_logged_and_the_saved_model_gives_them(tiny_tuning):
+    import seqzoo
+    from seqzoo.recipes import sentiment
+
+    result, folder, _, _ = tiny_tuning
+    validation = sentiment.load_splits(64, ("validation",))[0]
+    positive = np.asarray(result["validation_positive_probabilities"])
+    assert positive.shape == (64,)
+    assert np.mean((positive > 0.5) == validation.y) == pytest.approx(result["validation_accuracy"], abs=1e-4)
+    saved = seqzoo.load(folder / "saved")
+    np.testing.assert_allclose(saved.predict(validation.x)[:, 1], positive, atol=1e-5)
+    assert saved.embedding_source["extra_words"] == TINY["embeddings_extra_words"]
+
+
+def test_save_with_folds_is_a_usage_error(capsys, tmp_path):
+    from seqzoo.recipes.sentiment_tuning import main
+
+    assert main(["--folds", "3", "--save", str(tmp_path / "x")]) == 2
+    assert "--save keeps the model of one run" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
 
 
 def test_an_unknown_setting_is_refused_before_training():

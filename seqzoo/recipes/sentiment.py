@@ -33,6 +33,7 @@ from seqzoo.recipes.bag_of_words import tfidf_logistic_regression
 from seqzoo.recipes.runner import (apply_overrides, display_path, fit_resumable, metric, recipe_main, save_with_curve,
                                    training_record)
 from seqzoo.training.adversarial import adversarial_embedding_training
+from seqzoo.validation import check_int
 
 # v2 (issue 19), chosen on the validation split with train-only runs (the test split unread):
 # every preset starts its word embedding from GloVe 6B 50-d and fine-tunes it (a frozen table
@@ -106,8 +107,12 @@ def pretrain_language_model(classifier, texts, *, epochs: int, batch_size: int =
 
 
 def preset_config(preset: str, overrides: dict | None = None) -> tuple[dict, dict]:
-    """`PRESETS[preset]` with `overrides` merged in (any preset takes "adversarial_epsilon"), and the run settings."""
-    return apply_overrides({"adversarial_epsilon": None, **PRESETS[preset]}, {"limit": None}, overrides)
+    """`PRESETS[preset]` with `overrides` merged in, and the run settings.
+
+    Any preset takes "adversarial_epsilon" (None: off) and "ensemble_members" (1: one model).
+    """
+    return apply_overrides({"adversarial_epsilon": None, "ensemble_members": 1, **PRESETS[preset]},
+                           {"limit": None}, overrides)
 
 
 def load_splits(limit: int | None = None, names=("train", "validation", "test")) -> list:
@@ -166,6 +171,7 @@ def fit_preset(config: dict, train_split, validation_split, *, seed: int, run_na
     preset_epochs = config.pop("epochs", 12)
     on_validation = config.pop("train_on_validation", False) and not twin
     adversarial = config.pop("adversarial_epsilon")
+    config.pop("ensemble_members", None)  # fit_members trains the members one by one.
     epochs = epochs or preset_epochs  # With weight averaging, a fixed schedule (no early stopping).
     train_x, train_y = train_split.x, train_split.y
     if on_validation:
@@ -187,6 +193,47 @@ def fit_preset(config: dict, train_split, validation_split, *, seed: int, run_na
     )
     return FittedRun(model, architecture, hparams, train_x, on_validation, epochs, batch_size, learning_rate,
                      lm_epochs, average_from, adversarial, history, lm_history, seconds)
+
+
+def member_seeds(seed: int, count: int) -> list[int]:
+    """The seeds of an ensemble's `count` members for recipe seed `seed`: seed 0 -> 0, 1, 2; seed 1 -> 3, 4, 5."""
+    return [seed * count + m for m in range(count)]
+
+
+def fit_members(config: dict, train_split, validation_split, *, seed: int, run_name: str,
+                epochs: int | None = None, twin: bool = False) -> tuple[object, list[FittedRun]]:
+    """Train the preset's members (`config["ensemble_members"]`, default 1), add its pretrained words, fold them.
+
+    Each member is `fit_preset` with its own seed (`member_seeds`) and run; several are
+    folded into one classifier that averages their logits (`seqzoo.models.ensemble`).
+
+    Returns:
+        (the classifier with its extra words, the members' `FittedRun`s).
+
+    Example:
+    >>> config, _ = preset_config("sentiment-lstm", {"ensemble_members": 2})
+    >>> model, runs = fit_members(config, train, validation, seed=0, run_name="lstm-try", twin=True)
+    >>> model.backbone.hidden_size, [r.hparams["hidden_size"] for r in runs]
+    (256, [128, 128])
+    """
+    from seqzoo.models.ensemble import fold_ensemble
+
+    count = check_int("ensemble_members", config.get("ensemble_members", 1), minimum=1, maximum=16)
+    runs, members = [], []
+    for m, member_seed in enumerate(member_seeds(seed, count)):
+        keras.utils.set_random_seed(member_seed)
+        fitted = fit_preset(config, train_split, validation_split, seed=member_seed, epochs=epochs, twin=twin,
+                            run_name=run_name + (f"-member{m}" if count > 1 else ""))
+        model, extra = fitted.model, fitted.hparams.get("embeddings_extra_words", 0)
+        if extra:  # Added after training (add_pretrained_words).
+            model = add_pretrained_words(model, fitted.architecture, fitted.hparams, extra)
+        runs.append(fitted)
+        members.append(model)
+    if count == 1:
+        return members[0], runs
+    folded = fold_ensemble(members)
+    folded.embedding_source = {**folded.embedding_source, "member_seeds": member_seeds(seed, count)}
+    return folded, runs
 
 
 def long_texts(texts, labels, *, words: int = LONG_TEXT_WORDS, seed: int = 0):
@@ -287,15 +334,15 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     config, run = preset_config(preset, overrides)
     tr, va, te = load_splits(run["limit"])
     run_name = f"{preset}-seed{seed}" + ("-twin" if twin else "") + run_tag
-    fitted = fit_preset(config, tr, va, seed=seed, epochs=epochs, twin=twin, run_name=run_name)
-    model, architecture, hparams, train_x = fitted.model, fitted.architecture, fitted.hparams, fitted.train_x
-    history, seconds, lm_history = fitted.history, fitted.seconds, fitted.lm_history
+    model, runs = fit_members(config, tr, va, seed=seed, epochs=epochs, twin=twin, run_name=run_name)
+    fitted = runs[0]
+    architecture, hparams, train_x = fitted.architecture, fitted.hparams, fitted.train_x
+    history = mean_history([r.history for r in runs])
+    seconds, lm_history = sum(r.seconds for r in runs), fitted.lm_history
     epochs, batch_size, learning_rate = fitted.epochs, fitted.batch_size, fitted.learning_rate
     lm_epochs, average_from, adversarial = fitted.lm_epochs, fitted.average_from, fitted.adversarial
     on_validation = fitted.on_validation
-    extra = hparams.get("embeddings_extra_words", 0)  # Added after training (add_pretrained_words).
-    if extra:
-        model = add_pretrained_words(model, architecture, hparams, extra)
+    count = len(runs)
     accuracy = lambda split: float(np.mean(model.predict(split.x).argmax(1) == split.y))
     long_x, long_y = long_texts(te.x, te.y, seed=seed)
     long_accuracy = float(np.mean(model.predict(long_x).argmax(1) == long_y))
@@ -314,11 +361,15 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
     card = ModelCard(
         name=preset, task="text_classification", architecture=architecture, dataset="rt-snippets",
         description=(
-            f"Sentiment of English movie-review snippets (Rotten Tomatoes fresh/rotten): a "
-            f"{hparams['num_layers']}-layer {'bidirectional ' if hparams.get('bidirectional') else ''}"
-            f"{architecture} over word embeddings"
+            f"Sentiment of English movie-review snippets (Rotten Tomatoes fresh/rotten): "
+            + (f"an ensemble of {count} " if count > 1 else "a ")
+            + f"{hparams['num_layers']}-layer {'bidirectional ' if hparams.get('bidirectional') else ''}"
+            f"{architecture}{'s' if count > 1 else ''} over word embeddings"
             + (f" started from {hparams['embeddings']} vectors" if hparams.get("embeddings") else "")
-            + (", pretrained as a word language model on the training snippets." if lm_epochs else ".")
+            + (", pretrained as a word language model on the training snippets" if lm_epochs else "")
+            + (f", trained from different seeds and folded into one {architecture} of "
+               f"{count * hparams['hidden_size']} units with block-diagonal weights that averages their "
+               f"logits." if count > 1 else ".")
         ),
         headline_metric="test_accuracy",
         metrics={
@@ -347,6 +398,9 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
                         "epochs": epochs, "batch_size": batch_size,
                         "optimizer": f"adam {learning_rate:g}, clipnorm 1",
                         **({"adversarial_epsilon": adversarial} if adversarial else {}),
+                        **({"ensemble": f"{count} members, seeds {member_seeds(seed, count)}, folded into one "
+                                        f"network (seqzoo.models.ensemble); hidden_size is per member, the "
+                                        f"training curve the members' mean"} if count > 1 else {}),
                         **({"weights": f"average of the epoch-end weights from epoch {average_from} on",
                             "early_stopping": "none"} if average_from else
                            {"early_stopping": "val_accuracy, patience 3, best epoch restored"})},
@@ -360,6 +414,14 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
         extra={"labels": model.labels},
     )
     return save_with_curve(model, out, card, history, run_name)
+
+
+def mean_history(histories: list[dict]) -> dict:
+    """The members' training histories averaged key by key and epoch by epoch (one history: itself)."""
+    if len(histories) == 1:
+        return histories[0]
+    keys = set.intersection(*(set(h) for h in histories))
+    return {key: [float(v) for v in np.mean([h[key] for h in histories], axis=0)] for key in sorted(keys)}
 
 
 def main(argv=None) -> int:

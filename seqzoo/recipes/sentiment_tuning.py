@@ -71,7 +71,7 @@ def fold_splits(train, validation, *, folds: int, fold: int):
 
 
 def tune(preset: str, *, seed: int = 0, overrides: dict | None = None, log: Path | None = None,
-         folds: int | None = None, fold: int = 0) -> dict:
+         folds: int | None = None, fold: int = 0, save: Path | None = None) -> dict:
     """Train `preset` with `overrides` on the train split; return its validation figures.
 
     Args:
@@ -82,6 +82,8 @@ def tune(preset: str, *, seed: int = 0, overrides: dict | None = None, log: Path
         folds: Cross-validate: train on the other parts of train + validation cut into
             this many (`fold_splits`) and score part `fold`, instead of the validation split.
         fold: The part held out when `folds` is set.
+        save: Also save the trained model (with its extra words) as a preset here,
+            for example to merge train-only runs into an ensemble's twin.
 
     Example:
     >>> tune("sentiment-lstm", seed=1, overrides={"adversarial_epsilon": 6.0})["validation_accuracy"]
@@ -97,25 +99,28 @@ def tune(preset: str, *, seed: int = 0, overrides: dict | None = None, log: Path
         held_out = f"fold {fold} of {folds} of train + validation"
     tag = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:8]
     fold_tag = f"-fold{fold}of{folds}" if folds is not None else ""
-    fitted = sentiment.fit_preset(config, train, validation, seed=seed, twin=True,
-                                  run_name=f"{preset}-seed{seed}-tuning-{tag}{fold_tag}")
-    model = fitted.model
-    seen = sentiment.seen_words(model, fitted.train_x)
-    if fitted.hparams.get("embeddings_extra_words"):
-        model = sentiment.add_pretrained_words(model, fitted.architecture, fitted.hparams,
-                                               fitted.hparams["embeddings_extra_words"])
+    model, runs = sentiment.fit_members(config, train, validation, seed=seed, twin=True,
+                                        run_name=f"{preset}-seed{seed}-tuning-{tag}{fold_tag}")
+    seen = sentiment.seen_words(model, runs[0].train_x)
     unseen = sentiment.with_unseen_words(model, validation, seen)
     probabilities = model.predict(validation.x)
     result = {
-        "preset": preset, "seed": seed, "overrides": overrides, "training_seconds": round(fitted.seconds),
+        "preset": preset, "seed": seed, "overrides": overrides,
+        "training_seconds": round(sum(r.seconds for r in runs)),
         "held_out": held_out, "validation_snippets": len(validation.x),
-        "validation_accuracy_per_epoch": [round(float(v), 4) for v in fitted.history.get("val_accuracy", [])],
+        "validation_accuracy_per_epoch": [  # Of the first member, when there are several.
+            round(float(v), 4) for v in runs[0].history.get("val_accuracy", [])],
         "validation_accuracy": round(float(np.mean(probabilities.argmax(1) == validation.y)), 4),
         "unseen_words_validation_accuracy": round(float(np.mean(model.predict(unseen.x).argmax(1) == unseen.y)), 4),
         "unseen_words_validation_snippets": len(unseen.x),
         "validation_calibration_error": round(float(expected_calibration_error(probabilities, validation.y)), 4),
         "headline_positive": round(float(model.predict([HEADLINE])[0, 1]), 3),
+        # Per snippet, in the held-out split's order: runs scored on the same snippets can be
+        # compared snippet by snippet (paired), not only by their accuracies.
+        "validation_positive_probabilities": [round(float(p), 6) for p in probabilities[:, 1]],
     }
+    if save is not None:
+        model.save_preset(Path(save).expanduser())
     if log is not None:
         log = Path(log).expanduser()
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -166,15 +171,18 @@ def main(argv=None) -> int:
     parser.add_argument("--log", type=Path, default=None, help="JSON-lines file to append the result to")
     parser.add_argument("--folds", type=int, default=None,
                         help="cross-validate over this many parts of train + validation instead")
+    parser.add_argument("--save", type=Path, default=None, help="save the trained model as a preset here")
     parser.add_argument("--fold", type=int, default=None, help="with --folds: run this part only (default: all)")
     args = parser.parse_args(argv)
     try:
         if args.fold is not None and args.folds is None:
             raise SeqzooError("--fold needs --folds (for example --folds 5 --fold 2).")
+        if args.save is not None and args.folds is not None:
+            raise SeqzooError("--save keeps the model of one run; drop --folds to save it.")
         run = dict(overrides=dict(args.settings), seed=args.seed, log=args.log)
         with training_session(verbose=2):
             if args.folds is None:
-                result = tune(args.preset, **run)
+                result = tune(args.preset, **run, save=args.save)
             else:
                 check_int("--folds", args.folds, minimum=2)
                 chosen = range(args.folds) if args.fold is None else [args.fold]
