@@ -67,6 +67,10 @@ from seqzoo.validation import check_int
 # 0.042-0.044. On the test split the shipped recipe with epsilon 6 scored 79.64 / 79.56 / 79.95%
 # (mean 79.72%) against 80.11 / 80.19 / 80.11% without, below on every seed, so the bilstm
 # stays as it was: the validation split (1,241 snippets) does not resolve differences this small.
+# Tried and not kept (sixth round): sentiment-lstm as an ensemble (ensemble_members, folded into
+# one network by seqzoo.models.ensemble). Train-only runs, seeds 0-3, validation: 80.02 / 80.02 /
+# 79.61 / 80.58%; every ensemble of three 80.02-80.10%, of all four 80.02%. Two runs disagree on
+# 31-45 of 1,241 snippets (docs/scripts/sentiment_ensembles.py): no gain for three times the compute.
 _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embeddings_trainable": True}
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,

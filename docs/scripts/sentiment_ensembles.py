@@ -1,0 +1,84 @@
+"""Validation figures of train-only sentiment runs alone and folded into ensembles.
+
+Reads presets saved by the tuning recipe (train split only), for example
+
+    for s in 0 1 2 3; do
+        python -m seqzoo.recipes.sentiment_tuning --preset sentiment-lstm --seed $s \\
+            --save ~/.cache/seqzoo/runs/members/sentiment-lstm-twin-seed$s
+    done
+    python docs/scripts/sentiment_ensembles.py ~/.cache/seqzoo/runs/members/sentiment-lstm-twin-seed{0,1,2,3}
+
+and prints, on the validation split only (the test split is not loaded): each run's
+accuracy, accuracy on the snippets with a word absent from the training text,
+calibration error (no temperature) and P(positive) of the headline review; the
+same for every ensemble of three and for all of them (`fold_ensemble`); how often
+the runs disagree; and how confident each run is against how often it is right,
+by snippet length.
+"""
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import seqzoo
+from seqzoo.models.calibration import expected_calibration_error
+from seqzoo.models.ensemble import fold_ensemble
+from seqzoo.recipes import sentiment
+from seqzoo.recipes.sentiment_tuning import HEADLINE
+
+LENGTHS = ((0, 10), (11, 16), (17, 24), (25, None))  # Words, by the model's tokenizer.
+
+
+def figures(model, validation, unseen) -> str:
+    """One table row: accuracy, unseen-word accuracy, calibration error, headline review."""
+    probabilities = model.predict(validation.x)
+    accuracy = np.mean(probabilities.argmax(1) == validation.y)
+    unseen_accuracy = np.mean(model.predict(unseen.x).argmax(1) == unseen.y)
+    error = expected_calibration_error(probabilities, validation.y)
+    return (f"{100 * accuracy:.2f}% | {100 * unseen_accuracy:.2f}% | {error:.3f} | "
+            f"{model.predict([HEADLINE])[0, 1]:.2f}")
+
+
+def by_length(model, validation) -> str:
+    """Accuracy / mean confidence per length band, as 'right% / sure%' cells."""
+    lengths = np.array([len(row) for row in model.preprocessor.tokenizer.split(validation.x).to_list()])
+    probabilities = model.predict(validation.x)
+    right, sure = probabilities.argmax(1) == validation.y, probabilities.max(1)
+    cells = []
+    for low, high in LENGTHS:
+        band = (lengths >= low) & (lengths <= (high or lengths.max()))
+        cells.append(f"{100 * right[band].mean():.1f}% / {100 * sure[band].mean():.1f}%")
+    return " | ".join(cells)
+
+
+def main(paths: list[str]) -> None:
+    members = [seqzoo.load(Path(p)) for p in paths]
+    train, validation = sentiment.load_splits(names=("train", "validation"))
+    unseen = sentiment.with_unseen_words(members[0], validation, sentiment.seen_words(members[0], train.x))
+    print(f"validation: {len(validation.x)} snippets, {len(unseen.x)} with a word absent from the training text\n")
+    print("| model | accuracy | with an unseen word | calibration error | headline review |")
+    print("|---|---:|---:|---:|---:|")
+    for path, member in zip(paths, members):
+        print(f"| {Path(path).name} | {figures(member, validation, unseen)} |")
+    groups = list(itertools.combinations(range(len(members)), 3)) if len(members) > 3 else []
+    for group in groups + [tuple(range(len(members)))]:
+        names = " + ".join(Path(paths[i]).name.rsplit("seed", 1)[-1] for i in group)
+        print(f"| ensemble of seeds {names} | {figures(fold_ensemble([members[i] for i in group]), validation, unseen)} |")
+    answers = np.array([m.predict(validation.x).argmax(1) for m in members])
+    pairs = [int(np.sum(a != b)) for a, b in itertools.combinations(answers, 2)]
+    wrong = answers != np.asarray(validation.y)
+    print(f"\nPairs of runs disagree on {min(pairs)}-{max(pairs)} of {len(validation.x)} snippets; "
+          f"{int(wrong.all(0).sum())} are wrong in every run, {int(wrong.any(0).sum())} in at least one.")
+    bands = " | ".join(f"{low}-{high or ''} words" for low, high in LENGTHS)
+    print(f"\n| model (right / mean confidence) | {bands} |\n|---|" + "---:|" * len(LENGTHS))
+    for path, member in zip(paths, members):
+        print(f"| {Path(path).name} | {by_length(member, validation)} |")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    main(sys.argv[1:])
