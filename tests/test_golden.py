@@ -58,3 +58,36 @@ def test_write_adds_a_hashed_golden_file_atomically(preset):
 def test_generator_checks_from_the_command_line(capsys):
     assert golden.main(["weather-lstm"]) == 0
     assert "weather-lstm: ok" in capsys.readouterr().out
+
+
+class _NextChars:
+    """A stand-in char LM whose next-character ranking is fixed."""
+
+    def __init__(self, ranking):
+        self.ranking, self.prefixes = ranking, []
+
+    def predict_next(self, prefix, k=5):
+        self.prefixes.append(prefix)
+        return self.ranking[:k]
+
+
+@pytest.mark.parametrize("ranking, tie", [
+    ([("e", 0.413342), ("a", 0.413340), ("i", 0.05)], True),   # within 1e-5: either is greedy
+    ([("a", 0.413342), ("e", 0.413340), ("i", 0.05)], True),
+    ([("e", 0.42), ("a", 0.40), ("i", 0.05)], False),           # a real preference
+    ([("e", 0.41), ("i", 0.41), ("a", 0.05)], False),           # a tie, but not with the recorded char
+])
+def test_greedy_texts_may_part_only_at_a_tie_of_the_top_two(ranking, tie):
+    model = _NextChars(ranking)
+    assert golden.greedy_tie(model, "the state that", "the state the ", 1e-5) is tie
+    assert model.prefixes == ["the state th"]
+
+
+def test_a_greedy_difference_that_is_no_tie_still_fails(monkeypatch):
+    recorded = {"tolerance": 1e-5, "greedy": [{"prompt": "An", "text": "the state the "}]}
+    monkeypatch.setattr(golden, "compute", lambda model: {"greedy": [{"prompt": "An", "text": "the state that"}]})
+    golden.check(_NextChars([("a", 0.413342), ("e", 0.413340)]), recorded, "tied")
+    with pytest.raises(GoldenMismatchError, match="greedy.0.text"):
+        golden.check(_NextChars([("a", 0.45), ("e", 0.40)]), recorded, "preferred")
+    for other in ("the state th", "the state thx!", "the state the "):  # shorter, longer, same: no tie test
+        assert golden.greedy_tie(_NextChars([("a", 0.4), ("e", 0.4)]), other, "the state the ", 1e-5) is False

@@ -94,9 +94,33 @@ def check(model, golden: dict, name: str) -> None:
         golden: The preset's golden file, parsed.
         name: The preset's name, for the message.
     """
-    problems = compare(compute(model), golden)
+    actual = compute(model)
+    for case, recorded in zip(actual.get("greedy", []), golden.get("greedy", [])):
+        if greedy_tie(model, case["text"], recorded.get("text"), float(golden.get("tolerance", TOLERANCE))):
+            case["text"] = recorded["text"]
+    problems = compare(actual, golden)
     if problems:
         raise GoldenMismatchError(mismatch_message(name, problems))
+
+
+def greedy_tie(model, text: str, recorded, tolerance: float) -> bool:
+    """Whether two greedy continuations part only where the model's top two characters tie.
+
+    Greedy decoding follows the argmax; where two characters are within `tolerance` of
+    each other (0.413342 against 0.413340, say), another CPU's rounding may pick the other
+    one, and the texts part from there. That is not a change of behaviour; any other
+    difference is.
+
+    Example:
+    >>> greedy_tie(seqzoo.load("shakespeare-rnn"), "Angelo, and the state that the f",
+    ...            "Angelo, and the state the courte", 1e-5)
+    True
+    """
+    if not isinstance(recorded, str) or text == recorded or len(text) != len(recorded):
+        return False
+    at = next(i for i, (a, b) in enumerate(zip(text, recorded)) if a != b)
+    (first, p_first), (second, p_second) = model.predict_next(text[:at], k=2)
+    return {first, second} == {text[at], recorded[at]} and p_first - p_second <= tolerance
 
 
 def compare(actual: dict, expected: dict) -> list[str]:
