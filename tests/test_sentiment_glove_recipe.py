@@ -88,6 +88,15 @@ def test_ensemble_members_are_trained_from_their_own_seeds_and_folded_into_one_n
     assert np.abs(table[4, :50] - table[4, 50:]).max() > 0
 
 
+def test_members_histories_are_averaged_over_the_epochs_they_all_ran():
+    from seqzoo.recipes.sentiment import mean_history
+
+    one = {"loss": [0.7, 0.5]}
+    assert mean_history([one]) is one
+    averaged = mean_history([{"loss": [0.6, 0.4, 0.3], "accuracy": [0.5]}, {"loss": [0.8, 0.6]}])
+    assert averaged.keys() == {"loss"} and averaged["loss"] == pytest.approx([0.7, 0.5])
+
+
 def test_member_seeds_do_not_overlap_between_recipe_seeds():
     from seqzoo.recipes.sentiment import member_seeds
 

@@ -13,12 +13,13 @@ accuracy, accuracy on the snippets with a word absent from the training text,
 calibration error (no temperature) and P(positive) of the headline review; the
 same for every ensemble of three and for all of them (`fold_ensemble`); how often
 the runs disagree; and how confident each run is against how often it is right,
-by snippet length.
+by snippet length; last, what folding costs at inference (this machine, after a warm-up).
 """
 from __future__ import annotations
 
 import itertools
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,15 @@ def by_length(model, validation) -> str:
     return " | ".join(cells)
 
 
+def seconds_per_call(model, texts, rounds: int) -> float:
+    """Mean seconds of `model.predict(texts)` over `rounds` calls, after one warm-up call."""
+    model.predict(texts)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        model.predict(texts)
+    return (time.perf_counter() - start) / rounds
+
+
 def main(paths: list[str]) -> None:
     members = [seqzoo.load(Path(p)) for p in paths]
     train, validation = sentiment.load_splits(names=("train", "validation"))
@@ -76,6 +86,10 @@ def main(paths: list[str]) -> None:
     print(f"\n| model (right / mean confidence) | {bands} |\n|---|" + "---:|" * len(LENGTHS))
     for path, member in zip(paths, members):
         print(f"| {Path(path).name} | {by_length(member, validation)} |")
+    print()
+    for name, model in (("one run", members[0]), ("ensemble of the first three", fold_ensemble(members[:3]))):
+        one, batch = seconds_per_call(model, [HEADLINE], 50), seconds_per_call(model, list(validation.x[:64]), 10)
+        print(f"{name}: one text {1000 * one:.1f} ms; a batch of 64 {1000 * batch:.0f} ms ({64 / batch:,.0f} texts/s)")
 
 
 if __name__ == "__main__":

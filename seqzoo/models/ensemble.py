@@ -11,7 +11,9 @@ and the diagnostics work on it unchanged, and one forward pass runs every member
 Example:
 >>> members = [seqzoo.load(path) for path in member_paths]
 >>> folded = fold_ensemble(members)
->>> np.allclose(folded.predict(texts), averaged_logits_softmax(members, texts), atol=1e-5)
+>>> ids = folded.preprocessor(texts)
+>>> mean = np.mean([m(ids, training=False) for m in members], axis=0)
+>>> np.allclose(folded(ids, training=False), mean, atol=1e-5)
 True
 """
 from __future__ import annotations

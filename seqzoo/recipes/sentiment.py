@@ -421,11 +421,16 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0, t
 
 
 def mean_history(histories: list[dict]) -> dict:
-    """The members' training histories averaged key by key and epoch by epoch (one history: itself)."""
+    """The members' training histories averaged key by key and epoch by epoch (one history: itself).
+
+    Members stopped early at different epochs are averaged over the epochs they all ran.
+    """
     if len(histories) == 1:
         return histories[0]
     keys = set.intersection(*(set(h) for h in histories))
-    return {key: [float(v) for v in np.mean([h[key] for h in histories], axis=0)] for key in sorted(keys)}
+    epochs = {key: min(len(h[key]) for h in histories) for key in keys}
+    return {key: [float(v) for v in np.mean([h[key][:epochs[key]] for h in histories], axis=0)]
+            for key in sorted(keys)}
 
 
 def main(argv=None) -> int:
