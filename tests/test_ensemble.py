@@ -11,11 +11,11 @@ from seqzoo.models.ensemble import fold_ensemble
 TEXTS = ["a good film", "a bad bad film that never ends", "good", "", "film good bad and dull"] * 2
 
 
-def members(architecture="lstm", *, count=3, bidirectional=False, pooling="max_mean", **changes):
+def members(architecture="lstm", *, count=3, bidirectional=False, pooling="max_mean", texts=TEXTS, **changes):
     out = []
     for seed in range(count):
         keras.utils.set_random_seed(seed)
-        out.append(seqzoo.build(architecture, "text_classification", texts=TEXTS, hidden_size=5, embedding_dim=4,
+        out.append(seqzoo.build(architecture, "text_classification", texts=texts, hidden_size=5, embedding_dim=4,
                                 num_layers=2, bidirectional=bidirectional, pooling=pooling, vocabulary_size=40,
                                 sequence_length=8, dropout=0.2, **changes))
     return out
@@ -76,6 +76,8 @@ def test_a_folded_model_fine_tunes_on_raw_strings():
     (lambda: members(count=1) + members(count=1, word_dropout=0.1), "backbone"),
     (lambda: members(count=1) + members(count=1, labels=["bad", "good"]), "labels"),
     (lambda: members(count=1) + members(count=1, pooling="last"), "pooling"),
+    # Same sizes, other words: member 1's ids would mean other words.
+    (lambda: members(count=1) + members(count=1, texts=TEXTS + ["brand new words"]), "in vocabulary;"),
 ])
 def test_members_that_do_not_match_are_refused(make, message):
     with pytest.raises(seqzoo.SeqzooError, match=message):
