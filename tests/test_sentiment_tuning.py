@@ -69,7 +69,7 @@ def test_per_snippet_probabilities_are_logged_and_the_saved_model_gives_them(tin
     result, folder, _, _ = tiny_tuning
     validation = sentiment.load_splits(64, ("validation",))[0]
     positive = np.asarray(result["validation_positive_probabilities"])
-    assert positive.shape == (64,)
+    assert positive.shape == (64,) and result["validation_labels"] == validation.y.tolist()
     assert np.mean((positive > 0.5) == validation.y) == pytest.approx(result["validation_accuracy"], abs=1e-4)
     saved = seqzoo.load(folder / "saved")
     np.testing.assert_allclose(saved.predict(validation.x)[:, 1], positive, atol=1e-5)

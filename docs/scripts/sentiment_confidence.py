@@ -18,7 +18,6 @@ Run:
 from __future__ import annotations
 
 import itertools
-import math
 import re
 from collections import Counter
 
@@ -27,6 +26,7 @@ import numpy as np
 import seqzoo
 from seqzoo import datasets
 from seqzoo.models.calibration import expected_calibration_error
+from seqzoo.recipes.paired import bootstrap_interval, paired_difference
 
 HEADLINE = "This movie is absolutely fantastic!"
 VARIANTS = [HEADLINE, "This movie is fantastic!", "Absolutely fantastic!", "A fantastic movie.",
@@ -80,44 +80,6 @@ def calibration(probabilities: np.ndarray, labels: np.ndarray) -> tuple[list[tup
             rows.append((f"{low:.1f}-{min(high, 1.0):.1f}", int(inside.sum()), confidence[inside].mean(),
                          right[inside].mean()))
     return rows, expected_calibration_error(probabilities, labels)
-
-
-def bootstrap_interval(right: np.ndarray, *, resamples: int = 2000, seed: int = 0) -> tuple[float, float]:
-    """95% percentile-bootstrap interval of the mean of `right` (of the sum of the rows' means).
-
-    Every row is resampled with the same snippet indices, so the interval of
-    `np.stack([right_a, -right_b])` is a paired interval of the difference a - b.
-
-    Args:
-        right: 1 where a model is right, 0 where not: shape [snippets] or [models, snippets].
-        resamples: How many bootstrap samples.
-        seed: The generator's seed, so the interval is reproducible.
-
-    Example:
-    >>> bootstrap_interval(np.array([1, 1, 1, 0] * 300))
-    (0.7242, 0.7733)
-    """
-    right = np.atleast_2d(np.asarray(right, dtype="float64"))
-    indices = np.random.default_rng(seed).integers(0, right.shape[1], size=(resamples, right.shape[1]))
-    means = right[:, indices].mean(axis=2).sum(axis=0)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return round(float(low), 4), round(float(high), 4)
-
-
-def mcnemar_p(only_a: int, only_b: int) -> float:
-    """Exact two-sided McNemar p-value: how likely a split this uneven is if both models are equally good.
-
-    Args:
-        only_a: Snippets only the first model gets right.
-        only_b: Snippets only the second model gets right.
-
-    Example:
-    >>> round(mcnemar_p(30, 15), 4)
-    0.0357
-    """
-    n, k = only_a + only_b, min(only_a, only_b)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
-    return min(1.0, 2 * tail)
 
 
 def main() -> None:
@@ -175,10 +137,10 @@ def main() -> None:
     print("\n| pair (A - B) | difference | 95% paired interval | only A right | only B right | McNemar p |\n"
           "|---|---:|---:|---:|---:|---:|")
     for a, b in itertools.combinations(PRESETS, 2):
-        low, high = bootstrap_interval(np.stack([right[a], -right[b]]))
-        only_a, only_b = int(np.sum(right[a] > right[b])), int(np.sum(right[b] > right[a]))
-        print(f"| {a} - {b} | {right[a].mean() - right[b].mean():+.2%} | {low:+.2%} - {high:+.2%} | "
-              f"{only_a} | {only_b} | {mcnemar_p(only_a, only_b):.3f} |")
+        pair = paired_difference(right[a], right[b])
+        low, high = pair["interval"]
+        print(f"| {a} - {b} | {pair['difference']:+.2%} | {low:+.2%} - {high:+.2%} | "
+              f"{pair['only_a']} | {pair['only_b']} | {pair['mcnemar_p']:.3f} |")
 
 
 if __name__ == "__main__":

@@ -116,8 +116,10 @@ def tune(preset: str, *, seed: int = 0, overrides: dict | None = None, log: Path
         "validation_calibration_error": round(float(expected_calibration_error(probabilities, validation.y)), 4),
         "headline_positive": round(float(model.predict([HEADLINE])[0, 1]), 3),
         # Per snippet, in the held-out split's order: runs scored on the same snippets can be
-        # compared snippet by snippet (paired), not only by their accuracies.
+        # compared snippet by snippet (paired: seqzoo.recipes.sentiment_compare), not only by
+        # their accuracies.
         "validation_positive_probabilities": [round(float(p), 6) for p in probabilities[:, 1]],
+        "validation_labels": [int(y) for y in validation.y],
     }
     if save is not None:
         model.save_preset(Path(save).expanduser())

@@ -1,0 +1,69 @@
+"""Paired comparisons of tuning runs from their log lines (no training: the lines are made here)."""
+from __future__ import annotations
+
+import json
+
+from seqzoo.recipes import sentiment_compare
+from seqzoo.recipes.paired import mcnemar_p
+
+
+def line(preset="sentiment-lstm", seed=0, overrides=None, held_out="validation split", right=(1, 1, 0, 1)):
+    labels = [1, 0, 1, 0, 1, 0][: len(right)]
+    positive = [0.9 if (y == 1) == bool(r) else 0.1 for y, r in zip(labels, right)]
+    return json.dumps({"preset": preset, "seed": seed, "overrides": overrides or {}, "held_out": held_out,
+                       "validation_positive_probabilities": positive, "validation_labels": labels})
+
+
+def fold(i, k=2):
+    return f"fold {i} of {k} of train + validation"
+
+
+def test_folds_are_pooled_in_fold_order_and_a_rerun_replaces_its_line():
+    lines = [line(held_out=fold(1), right=(0, 0)), line(held_out=fold(0), right=(1, 1, 1)),
+             line(held_out=fold(1), right=(0, 1))]  # the rerun of fold 1 counts
+    runs, skipped = sentiment_compare.read_runs(lines)
+    assert skipped == []
+    assert list(runs) == ["sentiment-lstm seed 0 {} on 2 folds"]
+    assert runs["sentiment-lstm seed 0 {} on 2 folds"].tolist() == [1, 1, 1, 0, 1]
+
+
+def test_only_runs_on_the_same_snippets_are_paired():
+    lines = [line(right=(1, 1, 0, 1)), line(overrides={"dropout": 0.4}, right=(1, 0, 0, 0)),
+             line(held_out=fold(0), right=(1,)), line(held_out=fold(1), right=(1,))]
+    runs, _ = sentiment_compare.read_runs(lines)
+    rows = sentiment_compare.comparison_table(runs)
+    assert len(rows) == 3  # header, rule, and the one pair on the validation split
+    cells = [c.strip() for c in rows[2].strip("|").split("|")]
+    assert cells[:2] == ['sentiment-lstm seed 0 {"dropout": 0.4} on the validation split',
+                         "sentiment-lstm seed 0 {} on the validation split"]
+    assert cells[2:6] == ["4", "25.00%", "75.00%", "-50.00%"]
+    assert cells[7:] == ["0", "2", f"{mcnemar_p(0, 2):.3f}"]
+
+
+def test_older_lines_and_incomplete_cross_validations_are_skipped_with_the_reason():
+    older = json.loads(line())
+    del older["validation_labels"]
+    runs, skipped = sentiment_compare.read_runs([json.dumps(older), line(held_out=fold(1, k=3))])
+    assert runs == {}
+    assert "line 1" in skipped[0] and "no per-snippet answers" in skipped[0]
+    assert "folds [1] of 3, not all" in skipped[1]
+
+
+def test_the_command_prints_the_table_and_refuses_what_is_not_a_log(tmp_path, capsys):
+    log = tmp_path / "tuning.jsonl"
+    log.write_text("\n".join([line(), line(seed=1, right=(0, 1, 0, 1))]) + "\n")
+    assert sentiment_compare.main([str(log)]) == 0
+    out = capsys.readouterr().out
+    assert "| sentiment-lstm seed 0 {} on the validation split | sentiment-lstm seed 1 {}" in out
+    log.write_text("not json\n")
+    assert sentiment_compare.main([str(log)]) == 2
+    assert "Line 1 is not a tuning result" in capsys.readouterr().err
+    assert sentiment_compare.main([str(tmp_path / "missing.jsonl")]) == 2
+    assert "is not a file" in capsys.readouterr().err
+
+
+def test_a_log_with_one_run_says_there_is_nothing_to_pair(tmp_path, capsys):
+    log = tmp_path / "tuning.jsonl"
+    log.write_text(line() + "\n")
+    assert sentiment_compare.main([str(log)]) == 0
+    assert "No two runs were scored on the same snippets." in capsys.readouterr().out
