@@ -23,8 +23,8 @@ def test_folds_are_pooled_in_fold_order_and_a_rerun_replaces_its_line():
              line(held_out=fold(1), right=(0, 1))]  # the rerun of fold 1 counts
     runs, skipped = sentiment_compare.read_runs(lines)
     assert skipped == []
-    assert list(runs) == ["sentiment-lstm seed 0 {} on 2 folds"]
-    assert runs["sentiment-lstm seed 0 {} on 2 folds"].tolist() == [1, 1, 1, 0, 1]
+    assert list(runs) == [("sentiment-lstm seed 0 {}", "on 2 folds")]
+    assert runs["sentiment-lstm seed 0 {}", "on 2 folds"].tolist() == [1, 1, 1, 0, 1]
 
 
 def test_only_runs_on_the_same_snippets_are_paired():

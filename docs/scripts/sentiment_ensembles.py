@@ -33,9 +33,11 @@ from seqzoo.recipes.sentiment_tuning import HEADLINE
 LENGTHS = ((0, 10), (11, 16), (17, 24), (25, None))  # Words, by the model's tokenizer.
 
 
-def figures(model, validation, unseen) -> str:
-    """One table row: accuracy, unseen-word accuracy, calibration error, headline review."""
-    probabilities = model.predict(validation.x)
+def figures(model, probabilities, validation, unseen) -> str:
+    """One table row: accuracy, unseen-word accuracy, calibration error, headline review.
+
+    `probabilities` are the model's answers for the validation split (predicted once).
+    """
     accuracy = np.mean(probabilities.argmax(1) == validation.y)
     unseen_accuracy = np.mean(model.predict(unseen.x).argmax(1) == unseen.y)
     error = expected_calibration_error(probabilities, validation.y)
@@ -43,11 +45,9 @@ def figures(model, validation, unseen) -> str:
             f"{model.predict([HEADLINE])[0, 1]:.2f}")
 
 
-def by_length(model, validation) -> str:
+def by_length(probabilities, labels, lengths) -> str:
     """Accuracy / mean confidence per length band, as 'right% / sure%' cells."""
-    lengths = np.array([len(row) for row in model.preprocessor.tokenizer.split(validation.x).to_list()])
-    probabilities = model.predict(validation.x)
-    right, sure = probabilities.argmax(1) == validation.y, probabilities.max(1)
+    right, sure = probabilities.argmax(1) == labels, probabilities.max(1)
     cells = []
     for low, high in LENGTHS:
         band = (lengths >= low) & (lengths <= (high or lengths.max()))
@@ -71,21 +71,24 @@ def main(paths: list[str]) -> None:
     print(f"validation: {len(validation.x)} snippets, {len(unseen.x)} with a word absent from the training text\n")
     print("| model | accuracy | with an unseen word | calibration error | headline review |")
     print("|---|---:|---:|---:|---:|")
-    for path, member in zip(paths, members):
-        print(f"| {Path(path).name} | {figures(member, validation, unseen)} |")
+    probabilities = [member.predict(validation.x) for member in members]
+    for path, member, answered in zip(paths, members, probabilities):
+        print(f"| {Path(path).name} | {figures(member, answered, validation, unseen)} |")
     groups = list(itertools.combinations(range(len(members)), 3)) if len(members) > 3 else []
     for group in groups + [tuple(range(len(members)))]:
         names = " + ".join(Path(paths[i]).name.rsplit("seed", 1)[-1] for i in group)
-        print(f"| ensemble of seeds {names} | {figures(fold_ensemble([members[i] for i in group]), validation, unseen)} |")
-    answers = np.array([m.predict(validation.x).argmax(1) for m in members])
+        folded = fold_ensemble([members[i] for i in group])
+        print(f"| ensemble of seeds {names} | {figures(folded, folded.predict(validation.x), validation, unseen)} |")
+    answers = np.array([p.argmax(1) for p in probabilities])
     pairs = [int(np.sum(a != b)) for a, b in itertools.combinations(answers, 2)]
     wrong = answers != np.asarray(validation.y)
     print(f"\nPairs of runs disagree on {min(pairs)}-{max(pairs)} of {len(validation.x)} snippets; "
           f"{int(wrong.all(0).sum())} are wrong in every run, {int(wrong.any(0).sum())} in at least one.")
     bands = " | ".join(f"{low}-{high or ''} words" for low, high in LENGTHS)
     print(f"\n| model (right / mean confidence) | {bands} |\n|---|" + "---:|" * len(LENGTHS))
-    for path, member in zip(paths, members):
-        print(f"| {Path(path).name} | {by_length(member, validation)} |")
+    lengths = np.array([len(row) for row in members[0].preprocessor.tokenizer.split(validation.x).to_list()])
+    for path, answered in zip(paths, probabilities):
+        print(f"| {Path(path).name} | {by_length(answered, np.asarray(validation.y), lengths)} |")
     print()
     for name, model in (("one run", members[0]), ("ensemble of the first three", fold_ensemble(members[:3]))):
         one, batch = seconds_per_call(model, [HEADLINE], 50), seconds_per_call(model, list(validation.x[:64]), 10)

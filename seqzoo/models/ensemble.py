@@ -51,8 +51,7 @@ def fold_ensemble(members):
     from seqzoo.models.text_classifier import TextClassifier
     from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 
-    members = list(members) if isinstance(members, list | tuple) else members
-    if not isinstance(members, list) or len(members) < 2:
+    if not isinstance(members, list | tuple) or len(members) < 2:
         raise InputError("fold_ensemble needs a list of at least two text classifiers.")
     first = members[0]
     for i, member in enumerate(members):

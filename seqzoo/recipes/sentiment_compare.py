@@ -29,15 +29,15 @@ from seqzoo.recipes.paired import paired_difference
 FOLD = re.compile(r"fold (\d+) of (\d+) of train \+ validation")
 
 
-def read_runs(lines) -> tuple[dict[str, np.ndarray], list[str]]:
-    """Runs of the log's `lines` -> (name -> [snippets] 1 where right, the reasons lines were skipped).
+def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
+    """Runs of the log's `lines` -> ((recipe, held-out set) -> [snippets] 1 where right, why lines were skipped).
 
     A later line for the same recipe and held-out part replaces an earlier one (a rerun).
 
     Example:
     >>> runs, skipped = read_runs(Path("tuning.jsonl").read_text().splitlines())
     >>> sorted(runs)[0]
-    'sentiment-lstm seed 0 {} on 3 folds'
+    ('sentiment-lstm seed 0 {}', 'on 3 folds')
     """
     parts: dict[tuple, dict] = {}
     skipped = []
@@ -64,20 +64,20 @@ def read_runs(lines) -> tuple[dict[str, np.ndarray], list[str]]:
         if sorted(found) != list(range(count)):
             skipped.append(f"{recipe} {scheme}: folds {sorted(found)} of {count}, not all")
             continue
-        runs[f"{recipe} {scheme}"] = np.concatenate([found[i] for i in range(count)])
+        runs[recipe, scheme] = np.concatenate([found[i] for i in range(count)])
     return runs, skipped
 
 
-def comparison_table(runs: dict[str, np.ndarray]) -> list[str]:
-    """Markdown rows comparing every two runs scored on the same held-out snippets."""
+def comparison_table(runs: dict[tuple[str, str], np.ndarray]) -> list[str]:
+    """Markdown rows comparing every two runs (`read_runs`) scored on the same held-out snippets."""
     rows = ["| run A | run B | snippets | A | B | A - B | 95% paired interval | only A right | only B right "
             "| McNemar p |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for a, b in itertools.combinations(sorted(runs), 2):
-        if a.rsplit(" on ", 1)[1] != b.rsplit(" on ", 1)[1]:
+        if a[1] != b[1]:
             continue  # Scored on other snippets: no pairing.
         pair = paired_difference(runs[a], runs[b])
         low, high = pair["interval"]
-        rows.append(f"| {a} | {b} | {pair['examples']:,} | {pair['accuracy_a']:.2%} | {pair['accuracy_b']:.2%} | "
+        rows.append(f"| {' '.join(a)} | {' '.join(b)} | {pair['examples']:,} | {pair['accuracy_a']:.2%} | {pair['accuracy_b']:.2%} | "
                     f"{pair['difference']:+.2%} | {low:+.2%} to {high:+.2%} | {pair['only_a']} | "
                     f"{pair['only_b']} | {pair['mcnemar_p']:.3f} |")
     return rows
