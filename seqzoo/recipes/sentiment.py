@@ -77,11 +77,12 @@ from seqzoo.validation import check_int
 # Seventh round (3-fold cross-validation, seed 0, paired over the same 11,480 snippets): batches of
 # 32 instead of 64 for sentiment-lstm, kept: 79.36% against 78.92% (+0.44 points, 95% interval
 # +0.10 to +0.78, McNemar p 0.013; folds 79.54 / 79.67 / 78.86%, calibration error 0.011-0.019),
-# at the same training time. Not kept: word dropout 0.4 (78.33%, -0.59 points, p < 0.001) or 0.1
-# (79.18%, +0.26 points, 95% interval -0.03 to +0.56, p 0.094), batches of 32 with word dropout 0.1 (79.37%: +0.02 points
-# against batches of 32 alone, p 0.96), and, stopped after one fold
-# of no gain, hidden_size 256 (79.25% against 79.28% on fold 0, 2.3 times the training time) and a
-# 100-d embedding of GloVe plus 50 learned columns (79.07%, calibration error 0.072).
+# at the same training time (366-377 s a fold, against 356-391 s for the batch-64 runs that round).
+# Not kept: word dropout 0.4 (78.33%, -0.59 points, p < 0.001) or 0.1 (79.18%, +0.26 points,
+# 95% interval -0.03 to +0.56, p 0.094); batches of 32 with word dropout 0.1 (79.37%, +0.02 points
+# against batches of 32 alone, p 0.96). Stopped after one fold of no gain: hidden_size 256 (79.25%
+# against 79.28% on fold 0, 2.3 times the training time) and a 100-d embedding of GloVe plus 50
+# learned columns (79.07%, calibration error 0.072).
 _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embeddings_trainable": True}
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,
