@@ -74,22 +74,15 @@ from seqzoo.validation import check_int
 # Also not kept: adversarial_epsilon 12 for sentiment-lstm. 3-fold cross-validation, seed 0, paired
 # over 11,480 snippets (sentiment_compare): 78.68% against 78.92% for epsilon 6 (-0.24 points,
 # 95% interval -0.58 to +0.11, McNemar p 0.199), calibration error 0.020-0.035 against 0.008-0.019.
-# Seventh round (3-fold cross-validation, seed 0, paired over the same 11,480 snippets): batches of
-# 32 instead of 64 for sentiment-lstm, kept: 79.36% against 78.92% (+0.44 points, 95% interval
-# +0.10 to +0.78, McNemar p 0.013; folds 79.54 / 79.67 / 78.86%, calibration error 0.011-0.019),
-# for about a fifth more training time (three folds side by side: 1,053 / 983 s against 875 / 830 s).
-# Not kept: word dropout 0.4 (78.33%, -0.59 points, p < 0.001) or 0.1 (79.18%, +0.26 points,
-# 95% interval -0.03 to +0.56, p 0.094); batches of 32 with word dropout 0.1 (79.37%, +0.02 points
-# against batches of 32 alone, p 0.96). Stopped after one fold of no gain: hidden_size 256 (79.25%
-# against 79.28% on fold 0, 2.3 times the training time) and a 100-d embedding of GloVe plus 50
-# learned columns (79.07%, calibration error 0.072). Seeds 1 and 2 of the same cross-validation:
-# batches of 32 78.90% against 78.60% (+0.30 points, 95% interval -0.03 to +0.66, p 0.095) and
-# 79.00% against 78.51% (+0.49, +0.14 to +0.83, p 0.007). The same recipe moves by 0.32-0.46
-# points between seeds, so the gain rests on its direction repeating (three CV seeds, mean +0.41;
-# +0.27 points over three test seeds), not on one paired p-value.
-# sentiment-bilstm keeps batches of 64: cross-validated the same way (seed 0), batches of 32 scored
-# 78.93% against 78.82% (+0.11 points, 95% interval -0.29 to +0.52, p 0.62), with a larger
-# calibration error before any temperature on every fold (0.042-0.059 against 0.036-0.048).
+# Seventh round (3-fold cross-validation over train + validation, paired snippet by snippet with
+# sentiment_compare; the figures and commands are in docs/guides/sentiment-confidence.md, "What the
+# seventh round changed"): batches of 32 for sentiment-lstm, kept. Against 64 they led by +0.44 /
+# +0.30 / +0.49 points for seeds 0 / 1 / 2 (p 0.013 / 0.095 / 0.007), for about a fifth more
+# training time; the same recipe moves 0.3-0.5 points between seeds, so the gain rests on the
+# direction repeating. Not kept: word dropout 0.4 (-0.59) or 0.1 (+0.26, unresolved), both changes
+# together (+0.02 against batches of 32), hidden_size 256 and a 100-d embedding with 50 learned
+# columns (no gain on the first fold), and batches of 32 for sentiment-bilstm (+0.11, p 0.62, a
+# larger calibration error).
 _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embeddings_trainable": True}
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,
