@@ -23,10 +23,13 @@ def test_clear_reviews_get_the_right_label(sentiment_lstm):
     assert labels == ["positive", "negative", "negative"]
 
 
-@pytest.mark.xfail(strict=True, reason="Issue 19 asks for >= 0.9 with a test calibration error <= 0.03; the "
-                   "calibrated GloVe presets give the review 0.87 (lstm) and 0.84 (bilstm); 0.66 and 0.65 before "
-                   "GloVe. See docs/guides/sentiment-confidence.md.")
-@pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
+@pytest.mark.parametrize("name", [
+    "sentiment-lstm",
+    pytest.param("sentiment-bilstm", marks=pytest.mark.xfail(
+        strict=True, reason="Issue 19 asks for >= 0.9 with a test calibration error <= 0.03; the calibrated "
+        "sentiment-bilstm gives the review 0.84 (sentiment-lstm: 0.91 since batches of 16). "
+        "See docs/guides/sentiment-confidence.md.")),
+])
 def test_headline_example_is_confidently_positive(name):
     assert seqzoo.load(name).classify(["This movie is absolutely fantastic!"])[0][1] >= 0.9
 
@@ -53,7 +56,7 @@ def test_presets_meet_their_test_accuracy_floor(name, floor):
 
 @pytest.mark.parametrize("name", ["sentiment-lstm", "sentiment-bilstm"])
 def test_presets_reach_80_percent(name):
-    # Issue 19's must. Three seeds of each shipped recipe: 80.11-80.43% (lstm), 80.11-80.19% (bilstm).
+    # Issue 19's must. Three seeds of each shipped recipe: 80.35-80.82% (lstm), 80.11-80.19% (bilstm).
     assert seqzoo.info(name).metrics["test_accuracy"]["value"] >= 0.80
 
 
