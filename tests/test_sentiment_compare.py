@@ -67,3 +67,33 @@ def test_a_log_with_one_run_says_there_is_nothing_to_pair(tmp_path, capsys):
     log.write_text(line() + "\n")
     assert sentiment_compare.main([str(log)]) == 0
     assert "No two runs were scored on the same snippets." in capsys.readouterr().out
+
+
+def test_an_over_confident_run_is_softened_and_its_headline_drops():
+    # Sure of every snippet (0.99 / 0.01) but right on 3 of 4: the fitted temperature softens.
+    fitted = sentiment_compare.calibrated_headline([0.99, 0.01, 0.99, 0.99] * 5, [1, 0, 1, 0] * 5, headline=0.9)
+    assert fitted["temperature"] > 1.5
+    assert fitted["headline_after"] < 0.9 == fitted["headline_before"]
+    assert fitted["error_after"] < fitted["error_before"]
+
+
+def test_an_under_confident_run_is_sharpened_and_its_headline_rises():
+    # Always right, never surer than 0.6: the fitted temperature sharpens.
+    fitted = sentiment_compare.calibrated_headline([0.6, 0.4] * 10, [1, 0] * 10, headline=0.6)
+    assert fitted["temperature"] < 0.2
+    assert fitted["headline_after"] > 0.9
+    assert round(fitted["error_before"], 6) == 0.4
+
+
+def test_the_headline_table_has_a_row_per_log_line(tmp_path, capsys):
+    first = json.loads(line(held_out=fold(0)))
+    lines = [json.dumps({**first, "validation_accuracy": 0.75, "headline_positive": 0.8}),
+             line(held_out=fold(1))]  # no headline: not listed
+    log = tmp_path / "cv.jsonl"
+    log.write_text("\n".join(lines) + "\n")
+    assert sentiment_compare.main([str(log), "--headline"]) == 0
+    rows = capsys.readouterr().out.strip().splitlines()
+    assert len(rows) == 3
+    cells = [c.strip() for c in rows[2].strip("|").split("|")]
+    assert cells[:4] == ["sentiment-lstm seed 0 {}", fold(0), "4", "75.00%"]
+    assert cells[6].startswith("0.800, ")

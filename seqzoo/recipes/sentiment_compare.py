@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from seqzoo.errors import SeqzooError
+from seqzoo.models.calibration import expected_calibration_error, fit_temperature
 from seqzoo.recipes.paired import paired_difference
 
 FOLD = re.compile(r"fold (\d+) of (\d+) of train \+ validation")
@@ -83,17 +85,69 @@ def comparison_table(runs: dict[tuple[str, str], np.ndarray]) -> list[str]:
     return rows
 
 
+def calibrated_headline(positive, labels, headline: float) -> dict:
+    """What the temperature that fits (`positive`, `labels`) best makes of them and of the `headline` probability.
+
+    Args:
+        positive: P(positive) of each held-out snippet, from one run.
+        labels: Their labels (0 negative, 1 positive).
+        headline: The run's P(positive) for the headline review.
+
+    Example:
+    >>> calibrated_headline([0.99, 0.01, 0.8, 0.3], [1, 0, 0, 1], headline=0.9)["temperature"] > 1
+    True
+    """
+    positive = np.clip(np.asarray(positive, np.float64), 1e-6, 1 - 1e-6)
+    labels = np.asarray(labels, np.int64)
+    logits = np.stack([np.zeros_like(positive), np.log(positive / (1 - positive))], axis=1)
+    count = len(labels)
+    temperature = fit_temperature(logits, np.arange(count), np.ones(count), labels)
+    scaled = 1 / (1 + np.exp(-logits[:, 1] / temperature))
+    headline = min(max(float(headline), 1e-6), 1 - 1e-6)
+    return {"temperature": temperature,
+            "error_before": expected_calibration_error(np.stack([1 - positive, positive], 1), labels),
+            "error_after": expected_calibration_error(np.stack([1 - scaled, scaled], 1), labels),
+            "headline_before": headline,
+            "headline_after": float(1 / (1 + np.exp(-math.log(headline / (1 - headline)) / temperature)))}
+
+
+def headline_table(lines) -> list[str]:
+    """Markdown rows: each log line's held-out part under its own fitted temperature (`calibrated_headline`)."""
+    rows = ["| run | held out | snippets | accuracy | temperature | calibration error (before, after) "
+            "| headline review (before, after) |", "|---|---|---:|---:|---:|---:|---:|"]
+    for line in lines:
+        if not line.strip():
+            continue
+        result = json.loads(line)
+        if "validation_labels" not in result or "headline_positive" not in result:
+            continue
+        fitted = calibrated_headline(result["validation_positive_probabilities"], result["validation_labels"],
+                                     result["headline_positive"])
+        recipe = f"{result['preset']} seed {result['seed']} {json.dumps(result['overrides'], sort_keys=True)}"
+        rows.append(f"| {recipe} | {result['held_out']} | {len(result['validation_labels']):,} | "
+                    f"{result['validation_accuracy']:.2%} | {fitted['temperature']:.3f} | "
+                    f"{fitted['error_before']:.3f}, {fitted['error_after']:.3f} | "
+                    f"{fitted['headline_before']:.3f}, {fitted['headline_after']:.3f} |")
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("log", type=Path, help="a JSON-lines log of seqzoo.recipes.sentiment_tuning --log")
+    parser.add_argument("--headline", action="store_true",
+                        help="per held-out part: the fitted temperature and the headline review under it")
     args = parser.parse_args(argv)
     try:
         if not args.log.expanduser().is_file():
             raise SeqzooError(f"{args.log} is not a file; pass the --log file of seqzoo.recipes.sentiment_tuning.")
-        runs, skipped = read_runs(args.log.expanduser().read_text(encoding="utf-8").splitlines())
+        lines = args.log.expanduser().read_text(encoding="utf-8").splitlines()
+        runs, skipped = read_runs(lines)
     except SeqzooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.headline:
+        print("\n".join(headline_table(lines)))
+        return 0
     rows = comparison_table(runs)
     print("\n".join(rows) if len(rows) > 2 else "No two runs were scored on the same snippets.")
     for reason in skipped:
