@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import math
 import re
 import sys
 from pathlib import Path
@@ -29,6 +28,11 @@ from seqzoo.models.calibration import expected_calibration_error, fit_temperatur
 from seqzoo.recipes.paired import paired_difference
 
 FOLD = re.compile(r"fold (\d+) of (\d+) of train \+ validation")
+
+
+def recipe_label(result: dict) -> str:
+    """A log line's recipe as the tables name it: preset, seed and settings ("sentiment-lstm seed 0 {}")."""
+    return f"{result['preset']} seed {result['seed']} {json.dumps(result['overrides'], sort_keys=True)}"
 
 
 def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
@@ -48,7 +52,7 @@ def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
             continue
         try:
             result = json.loads(line)
-            recipe = f"{result['preset']} seed {result['seed']} {json.dumps(result['overrides'], sort_keys=True)}"
+            recipe = recipe_label(result)
             held_out = result["held_out"]
         except (json.JSONDecodeError, KeyError, TypeError) as error:
             raise SeqzooError(f"Line {number} is not a tuning result ({error}); pass a --log file of "
@@ -72,8 +76,8 @@ def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
 
 def comparison_table(runs: dict[tuple[str, str], np.ndarray]) -> list[str]:
     """Markdown rows comparing every two runs (`read_runs`) scored on the same held-out snippets."""
-    rows = ["| run A | run B | snippets | A | B | A - B | 95% paired interval | only A right | only B right "
-            "| McNemar p |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = [("| run A | run B | snippets | A | B | A - B | 95% paired interval | only A right | only B right "
+             "| McNemar p |"), "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for a, b in itertools.combinations(sorted(runs), 2):
         if a[1] != b[1]:
             continue  # Scored on other snippets: no pairing.
@@ -102,19 +106,22 @@ def calibrated_headline(positive, labels, headline: float) -> dict:
     logits = np.stack([np.zeros_like(positive), np.log(positive / (1 - positive))], axis=1)
     count = len(labels)
     temperature = fit_temperature(logits, np.arange(count), np.ones(count), labels)
-    scaled = 1 / (1 + np.exp(-logits[:, 1] / temperature))
+
+    def under_temperature(p):
+        return 1 / (1 + np.exp(-np.log(p / (1 - p)) / temperature))
+
+    scaled = under_temperature(positive)
     headline = min(max(float(headline), 1e-6), 1 - 1e-6)
     return {"temperature": temperature,
             "error_before": expected_calibration_error(np.stack([1 - positive, positive], 1), labels),
             "error_after": expected_calibration_error(np.stack([1 - scaled, scaled], 1), labels),
-            "headline_before": headline,
-            "headline_after": float(1 / (1 + np.exp(-math.log(headline / (1 - headline)) / temperature)))}
+            "headline_before": headline, "headline_after": float(under_temperature(headline))}
 
 
 def headline_table(lines) -> list[str]:
     """Markdown rows: each log line's held-out part under its own fitted temperature (`calibrated_headline`)."""
-    rows = ["| run | held out | snippets | accuracy | temperature | calibration error (before, after) "
-            "| headline review (before, after) |", "|---|---|---:|---:|---:|---:|---:|"]
+    rows = [("| run | held out | snippets | accuracy | temperature | calibration error (before, after) "
+             "| headline review (before, after) |"), "|---|---|---:|---:|---:|---:|---:|"]
     for line in lines:
         if not line.strip():
             continue
@@ -123,8 +130,7 @@ def headline_table(lines) -> list[str]:
             continue
         fitted = calibrated_headline(result["validation_positive_probabilities"], result["validation_labels"],
                                      result["headline_positive"])
-        recipe = f"{result['preset']} seed {result['seed']} {json.dumps(result['overrides'], sort_keys=True)}"
-        rows.append(f"| {recipe} | {result['held_out']} | {len(result['validation_labels']):,} | "
+        rows.append(f"| {recipe_label(result)} | {result['held_out']} | {len(result['validation_labels']):,} | "
                     f"{result['validation_accuracy']:.2%} | {fitted['temperature']:.3f} | "
                     f"{fitted['error_before']:.3f}, {fitted['error_after']:.3f} | "
                     f"{fitted['headline_before']:.3f}, {fitted['headline_after']:.3f} |")
