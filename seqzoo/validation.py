@@ -149,6 +149,53 @@ def check_bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def check_probabilities(name: str, value: Any) -> np.ndarray:
+    """Return `value` as a float64 [texts, classes] array of probabilities, or raise `InputError`.
+
+    Every row must hold finite numbers in [0, 1] that sum to 1 (within 1e-3),
+    and there must be at least one row and two classes.
+
+    Example:
+    >>> check_probabilities("probabilities", [[0.9, 0.1], [0.3, 0.7]]).shape
+    (2, 2)
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a [texts, classes] array of numbers; got {_shown(value)}.") from None
+    if array.ndim != 2 or array.shape[0] < 1 or array.shape[1] < 2:
+        raise InputError(f"{name} must be a [texts, classes] array with at least one text and two "
+                         f"classes; got shape {array.shape}.")
+    if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+        raise InputError(f"{name} must hold finite probabilities in [0, 1]; got values from "
+                         f"{np.nanmin(array)!r} to {np.nanmax(array)!r}.")
+    sums = array.sum(axis=1)
+    worst = int(np.argmax(np.abs(sums - 1)))
+    if abs(sums[worst] - 1) > 1e-3:
+        raise InputError(f"{name}: row {worst} sums to {sums[worst]:.4f}, not 1; pass probabilities "
+                         "(a softmax), not logits or scores.")
+    return array
+
+
+def check_labels(name: str, value: Any, *, count: int, classes: int) -> np.ndarray:
+    """Return `value` as an int64 array of `count` class indices below `classes`, or raise `InputError`.
+
+    Example:
+    >>> check_labels("labels", [1, 0, 1], count=3, classes=2)
+    array([1, 0, 1])
+    """
+    array = np.asarray(value)
+    if array.dtype == np.bool_ or not np.issubdtype(array.dtype, np.integer):
+        raise InputError(f"{name} must be whole-number class indices; got {_shown(value)} "
+                         f"(dtype {array.dtype}).")
+    if array.shape != (count,):
+        raise InputError(f"{name} must hold one label per text ({count}); got shape {array.shape}.")
+    if array.min() < 0 or array.max() >= classes:
+        raise InputError(f"{name} must be class indices from 0 to {classes - 1}; got values from "
+                         f"{array.min()} to {array.max()}.")
+    return array.astype(np.int64)
+
+
 def env_int(variable: str, default: int, *, minimum: int | None = None,
             maximum: int | None = None) -> int:
     """Read integer environment variable `variable`, or return `default`.

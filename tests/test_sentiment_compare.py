@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+import pytest
+
+from seqzoo.models.calibration import expected_calibration_error
 from seqzoo.recipes import sentiment_compare
 from seqzoo.recipes.paired import mcnemar_p
 
@@ -97,3 +101,43 @@ def test_the_headline_table_has_a_row_per_log_line(tmp_path, capsys):
     cells = [c.strip() for c in rows[2].strip("|").split("|")]
     assert cells[:4] == ["sentiment-lstm seed 0 {}", fold(0), "4", "75.00%"]
     assert cells[6].startswith("0.800, ")
+
+
+def calibrated_line(seed, fold_index, *, count=400, preset="sentiment-bilstm", overrides=None, rng_seed=0):
+    rng = np.random.default_rng(rng_seed)
+    positive = rng.uniform(0.05, 0.95, count)
+    labels = (rng.random(count) < positive).astype(int).tolist()
+    return json.dumps({"preset": preset, "seed": seed, "overrides": overrides or {}, "held_out": fold(fold_index, k=3),
+                       "validation_positive_probabilities": positive.round(6).tolist(), "validation_labels": labels})
+
+
+def test_calibration_at_size_applies_each_folds_temperature_to_the_other_folds_of_the_same_seed():
+    lines = [calibrated_line(0, 0, rng_seed=1), calibrated_line(0, 1, rng_seed=2),
+             calibrated_line(1, 0, rng_seed=3),  # alone in its seed: no pair
+             calibrated_line(0, 2, count=50, rng_seed=4)]  # smaller than the size asked: left out
+    rows = sentiment_compare.calibration_at_size(lines, size=300, bound=0.05, draws=20)
+    assert rows[0].startswith("| recipe | fold pairs | error on the whole fold | error on 300 snippets")
+    assert len(rows) == 3
+    cells = [c.strip() for c in rows[2].strip("|").split("|")]
+    assert cells[:2] == ["sentiment-bilstm {}", "2"]
+    # Reference: fit on one fold, score the other, both ways.
+    parts = sentiment_compare._fold_parts(lines)["sentiment-bilstm {}"]
+    whole = []
+    for a, b in [((0, 0), (0, 1)), ((0, 1), (0, 0))]:
+        fitted = sentiment_compare.calibrated_headline(*parts[a], headline=0.5)["temperature"]
+        scaled = sentiment_compare._under_temperature(parts[b][0], fitted)
+        whole.append(expected_calibration_error(np.stack([1 - scaled, scaled], 1), parts[b][1]))
+    assert cells[2] == f"{np.mean(whole):.3f}"
+    mean, spread = (float(x) for x in cells[3].split(" ± "))
+    assert mean > float(cells[2])  # 300 snippets measure a larger error than 400, on average
+    assert 0 < spread < 0.05
+
+
+def test_the_command_prints_the_calibration_table_and_refuses_a_bad_size(tmp_path, capsys):
+    log = tmp_path / "cv.jsonl"
+    log.write_text("\n".join([calibrated_line(0, 0, rng_seed=1), calibrated_line(0, 1, rng_seed=2)]) + "\n")
+    assert sentiment_compare.main([str(log), "--calibration-at-size", "200"]) == 0
+    assert "| sentiment-bilstm {} | 2 |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        sentiment_compare.main([str(log), "--calibration-at-size", "0"])
+    assert "must be >= 1" in capsys.readouterr().err

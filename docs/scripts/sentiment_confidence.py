@@ -8,7 +8,8 @@ trained on) say about the review's words. A multinomial naive Bayes on word
 counts, fitted on the same snippets, is a second, non-recurrent reading of the
 same data. If calibrated models put the review well below 0.9, the limit is
 the snippets, not the network. Last, how precisely the 1,272 test snippets
-measure accuracy: a 95% bootstrap interval per preset, and for each pair of
+measure a calibration error (the figures that
+`seqzoo.recipes.calibration_precision` recorded in the cards) and accuracy: a 95% bootstrap interval per preset, and for each pair of
 presets the paired difference with the snippets only one of them gets right
 (exact McNemar test).
 
@@ -128,6 +129,17 @@ def main() -> None:
         for band, n, mean, accuracy in rows:
             print(f"| {band} | {n} | {mean:.2f} | {accuracy:.2f} |")
         print()
+
+    print(f"## How precisely {len(test_labels)} test snippets measure a calibration error (from the cards)\n")
+    print("| preset | calibration error | bootstrap standard error | 95% bootstrap interval "
+          "| perfectly calibrated: mean | perfectly calibrated: 95th percentile |\n|---|---:|---:|---:|---:|---:|")
+    for name in PRESETS:
+        card = seqzoo.info(name)
+        precision = card.recipe["calibration"]["test_precision"]
+        spread, floor = precision["bootstrap"], precision["perfectly_calibrated"]
+        print(f"| {name} | {card.metrics['test_calibration_error']['value']:.3f} | {spread['standard_error']:.3f} | "
+              f"{spread['low']:.3f} - {spread['high']:.3f} | {floor['mean']:.3f} | {floor['p95']:.3f} |")
+    print()
 
     print(f"## How precisely {len(test_labels)} test snippets measure accuracy\n")
     print("| preset | test accuracy | 95% bootstrap interval |\n|---|---:|---:|")

@@ -11,6 +11,8 @@ fold missing, are listed as skipped.
 
 Run:
     python -m seqzoo.recipes.sentiment_compare ~/.cache/seqzoo/runs/tuning.jsonl
+    python -m seqzoo.recipes.sentiment_compare cv.jsonl --headline                    # temperature, headline review
+    python -m seqzoo.recipes.sentiment_compare cv.jsonl --calibration-at-size 1272    # what a test split may measure
 """
 from __future__ import annotations
 
@@ -25,7 +27,9 @@ import numpy as np
 
 from seqzoo.errors import SeqzooError
 from seqzoo.models.calibration import expected_calibration_error, fit_temperature
+from seqzoo.models.calibration_noise import calibration_errors_of_subsets, perfectly_calibrated_error
 from seqzoo.recipes.paired import paired_difference
+from seqzoo.validation import int_flag
 
 FOLD = re.compile(r"fold (\d+) of (\d+) of train \+ validation")
 
@@ -89,6 +93,15 @@ def comparison_table(runs: dict[tuple[str, str], np.ndarray]) -> list[str]:
     return rows
 
 
+def _logits(positive: np.ndarray) -> np.ndarray:
+    """Two-class logits whose softmax is (1 - positive, positive)."""
+    return np.stack([np.zeros_like(positive), np.log(positive / (1 - positive))], axis=1)
+
+
+def _under_temperature(positive: np.ndarray, temperature: float) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.log(positive / (1 - positive)) / temperature))
+
+
 def calibrated_headline(positive, labels, headline: float) -> dict:
     """What the temperature that fits (`positive`, `labels`) best makes of them and of the `headline` probability.
 
@@ -103,19 +116,14 @@ def calibrated_headline(positive, labels, headline: float) -> dict:
     """
     positive = np.clip(np.asarray(positive, np.float64), 1e-6, 1 - 1e-6)
     labels = np.asarray(labels, np.int64)
-    logits = np.stack([np.zeros_like(positive), np.log(positive / (1 - positive))], axis=1)
     count = len(labels)
-    temperature = fit_temperature(logits, np.arange(count), np.ones(count), labels)
-
-    def under_temperature(p):
-        return 1 / (1 + np.exp(-np.log(p / (1 - p)) / temperature))
-
-    scaled = under_temperature(positive)
+    temperature = fit_temperature(_logits(positive), np.arange(count), np.ones(count), labels)
+    scaled = _under_temperature(positive, temperature)
     headline = min(max(float(headline), 1e-6), 1 - 1e-6)
     return {"temperature": temperature,
             "error_before": expected_calibration_error(np.stack([1 - positive, positive], 1), labels),
             "error_after": expected_calibration_error(np.stack([1 - scaled, scaled], 1), labels),
-            "headline_before": headline, "headline_after": float(under_temperature(headline))}
+            "headline_before": headline, "headline_after": float(_under_temperature(headline, temperature))}
 
 
 def headline_table(lines) -> list[str]:
@@ -137,11 +145,71 @@ def headline_table(lines) -> list[str]:
     return rows
 
 
+def _fold_parts(lines) -> dict[str, dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]]:
+    """Cross-validation parts of the log, by recipe without its seed: (seed, fold) -> (P(positive), labels)."""
+    groups: dict[str, dict] = {}
+    for line in lines:
+        if not line.strip():
+            continue
+        result = json.loads(line)
+        fold = FOLD.fullmatch(result.get("held_out", ""))
+        if fold is None or "validation_labels" not in result or "validation_positive_probabilities" not in result:
+            continue
+        recipe = f"{result['preset']} {json.dumps(result['overrides'], sort_keys=True)}"
+        positive = np.clip(np.asarray(result["validation_positive_probabilities"], np.float64), 1e-6, 1 - 1e-6)
+        groups.setdefault(recipe, {})[result["seed"], int(fold[1])] = (positive, np.asarray(result["validation_labels"]))
+    return groups
+
+
+def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: int = 200) -> list[str]:
+    """Markdown rows: the calibration error each recipe's twin-fitted temperature leaves on `size` held-out snippets.
+
+    The shipped presets take their temperature from a twin trained on other
+    data. Each cross-validation fold plays the twin of every other fold of the
+    same recipe and seed: its fitted temperature is applied to the other
+    fold's snippets, and the error is measured on the whole fold and on
+    `draws` random subsets of `size` snippets (the size of the test split). The
+    last column is what a perfectly calibrated model with the same confidences
+    measures at that size. Folds smaller than `size` are left out. The test
+    split is never loaded.
+
+    Example:
+    >>> calibration_at_size(Path("cv.jsonl").read_text().splitlines())[2]
+    '| sentiment-bilstm {"adversarial_epsilon": 6, "batch_size": 16} | 10 | 0.015 | 0.021 ± 0.007 | 12% | 0.019 |'
+    """
+    rows = [(f"| recipe | fold pairs | error on the whole fold | error on {size:,} snippets (mean ± sd) "
+             f"| share above {bound} | perfectly calibrated, {size:,} snippets |"),
+            "|---|---:|---:|---:|---:|---:|"]
+    for recipe, parts in sorted(_fold_parts(lines).items()):
+        parts = {key: part for key, part in parts.items() if len(part[1]) >= size}  # Too small to score.
+        whole, subsets, floors = [], [], []
+        for (seed_a, fold_a), (seed_b, fold_b) in itertools.permutations(sorted(parts), 2):
+            if seed_a != seed_b:
+                continue
+            (fit_on, fit_labels), (positive, labels) = parts[seed_a, fold_a], parts[seed_b, fold_b]
+            count = len(fit_labels)
+            temperature = fit_temperature(_logits(fit_on), np.arange(count), np.ones(count), fit_labels)
+            scaled = _under_temperature(positive, temperature)
+            probabilities = np.stack([1 - scaled, scaled], axis=1)
+            whole.append(expected_calibration_error(probabilities, labels))
+            subsets.append(calibration_errors_of_subsets(probabilities, labels, size=size, draws=draws))
+            floors.append(perfectly_calibrated_error(probabilities[:size], draws=draws)["mean"])
+        if not whole:
+            continue
+        errors = np.concatenate(subsets)
+        rows.append(f"| {recipe} | {len(whole)} | {np.mean(whole):.3f} | {errors.mean():.3f} ± {errors.std():.3f} "
+                    f"| {np.mean(errors > bound):.0%} | {np.mean(floors):.3f} |")
+    return rows
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("log", type=Path, help="a JSON-lines log of seqzoo.recipes.sentiment_tuning --log")
     parser.add_argument("--headline", action="store_true",
                         help="per held-out part: the fitted temperature and the headline review under it")
+    parser.add_argument("--calibration-at-size", type=int_flag(minimum=1), metavar="SNIPPETS",
+                        help="per recipe: the calibration error a twin's temperature leaves on this many "
+                             "held-out snippets (1272: the test split's size), from the cross-validation folds")
     args = parser.parse_args(argv)
     try:
         if not args.log.expanduser().is_file():
@@ -153,6 +221,9 @@ def main(argv=None) -> int:
         return 2
     if args.headline:
         print("\n".join(headline_table(lines)))
+        return 0
+    if args.calibration_at_size:
+        print("\n".join(calibration_at_size(lines, size=args.calibration_at_size)))
         return 0
     rows = comparison_table(runs)
     print("\n".join(rows) if len(rows) > 2 else "No two runs were scored on the same snippets.")
