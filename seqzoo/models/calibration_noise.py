@@ -12,7 +12,7 @@ calibration. Two things say how far to trust it:
   rt-snippets it is about 0.02, not 0.
 
 Both use `expected_calibration_error`'s bins (equal bins of the top
-probability), computed for every resample at once.
+probability), computed for every resample at once (`binned_calibration_errors`).
 
 Example:
 >>> calibration_error_bootstrap(probabilities, labels)["standard_error"]
@@ -24,21 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqzoo.models.calibration import binned_calibration_errors
 from seqzoo.validation import check_int, check_labels, check_probabilities
-
-
-def _binned_error(confidence: np.ndarray, right: np.ndarray, bins: int) -> np.ndarray:
-    """Expected calibration error of each row of `confidence` / `right` ([draws, texts] each)."""
-    index = np.minimum((confidence * bins).astype(np.int64), bins - 1)
-    count = confidence.shape[1]
-    error = np.zeros(confidence.shape[0])
-    for b in range(bins):
-        inside = index == b
-        size = inside.sum(axis=1)
-        gap = (np.where(inside, confidence, 0.0).sum(axis=1) - np.where(inside, right, 0.0).sum(axis=1))
-        # size * |mean confidence - accuracy| / count == |sum of confidences - sum of rights| / count
-        error += np.where(size > 0, np.abs(gap), 0.0) / count
-    return error
 
 
 def calibration_error_bootstrap(probabilities, labels, *, bins: int = 10, resamples: int = 2000,
@@ -72,7 +59,7 @@ def calibration_error_bootstrap(probabilities, labels, *, bins: int = 10, resamp
     confidence = probabilities.max(axis=1)
     right = (probabilities.argmax(axis=1) == labels).astype(np.float64)
     rows = np.random.default_rng(seed).integers(0, len(labels), size=(resamples, len(labels)))
-    errors = _binned_error(confidence[rows], right[rows], bins)
+    errors = binned_calibration_errors(confidence[rows], right[rows], bins)
     low, high = np.percentile(errors, [2.5, 97.5])
     return {"standard_error": round(float(errors.std()), 4), "low": round(float(low), 4),
             "high": round(float(high), 4)}
@@ -106,7 +93,7 @@ def perfectly_calibrated_error(probabilities, *, bins: int = 10, draws: int = 20
     seed = check_int("seed", seed, minimum=0)
     confidence = np.broadcast_to(probabilities.max(axis=1), (draws, len(probabilities)))
     right = (np.random.default_rng(seed).random(confidence.shape) < confidence).astype(np.float64)
-    errors = _binned_error(confidence, right, bins)
+    errors = binned_calibration_errors(confidence, right, bins)
     return {"mean": round(float(errors.mean()), 4), "p95": round(float(np.percentile(errors, 95)), 4),
             "texts": len(probabilities)}
 
@@ -145,4 +132,4 @@ def calibration_errors_of_subsets(probabilities, labels, *, size: int, draws: in
     right = (probabilities.argmax(axis=1) == labels).astype(np.float64)
     generator = np.random.default_rng(seed)
     rows = np.stack([generator.choice(len(labels), size, replace=False) for _ in range(draws)])
-    return _binned_error(confidence[rows], right[rows], bins)
+    return binned_calibration_errors(confidence[rows], right[rows], bins)
