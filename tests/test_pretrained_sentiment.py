@@ -158,6 +158,12 @@ def test_recording_the_precision_rewrites_only_the_card_and_only_once(tmp_path, 
     card = calibration_precision.record_precision(preset)
     again = calibration_precision.record_precision(preset)
     assert again == card and (preset / "model.weights.h5").read_bytes() == weights
+    # The recipe writes what the shipped card holds (same preset, same seeds).
+    shipped = seqzoo.info("sentiment-lstm")
+    precision = again.recipe["calibration"]["test_precision"]
+    assert {k: v for k, v in precision.items() if k != "command"} == {
+        k: v for k, v in shipped.recipe["calibration"]["test_precision"].items() if k != "command"}
+    assert again.metrics == shipped.metrics
     description = again.metrics["test_calibration_error"]["description"]
     assert description.count("bootstrap standard error") == 1
     assert description.startswith("expected calibration error (10 confidence bins) with temperature 1.153")
