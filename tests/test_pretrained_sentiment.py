@@ -174,3 +174,14 @@ def test_recording_the_precision_rewrites_only_the_card_and_only_once(tmp_path, 
     (preset / "card.json").write_text(card.to_json())
     with pytest.raises(seqzoo.SeqzooError, match="run seqzoo.recipes.sentiment_calibration"):
         calibration_precision.record_precision(preset)
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_the_confidence_guide_shows_the_precision_the_card_records(name):
+    guide = (Path(__file__).parent.parent / "docs" / "guides" / "sentiment-confidence.md").read_text()
+    card = seqzoo.info(name)
+    precision = card.recipe["calibration"]["test_precision"]
+    spread, floor = precision["bootstrap"], precision["perfectly_calibrated"]
+    row = (f"| {name} | {card.metrics['test_calibration_error']['value']:.3f} | {spread['standard_error']:.3f} | "
+           f"{spread['low']:.3f} - {spread['high']:.3f} | {floor['mean']:.3f} | {floor['p95']:.3f} |")
+    assert row in guide
