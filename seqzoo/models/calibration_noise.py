@@ -18,7 +18,7 @@ Example:
 >>> calibration_error_bootstrap(probabilities, labels)["standard_error"]
 0.0082
 >>> perfectly_calibrated_error(probabilities)["mean"]
-0.0188
+0.018
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def calibration_error_bootstrap(probabilities, labels, *, bins: int = 10, resamp
 
     Example:
     >>> calibration_error_bootstrap(model.predict(test.x), test.y)
-    {'standard_error': 0.0082, 'low': 0.0198, 'high': 0.0518}
+    {'standard_error': 0.0082, 'low': 0.0196, 'high': 0.0521}
     """
     probabilities = check_probabilities("probabilities", probabilities)
     labels = check_labels("labels", labels, count=len(probabilities), classes=probabilities.shape[1])
@@ -85,7 +85,7 @@ def perfectly_calibrated_error(probabilities, *, bins: int = 10, draws: int = 20
 
     Example:
     >>> perfectly_calibrated_error(model.predict(test.x))
-    {'mean': 0.0188, 'p95': 0.0298, 'texts': 1272}
+    {'mean': 0.018, 'p95': 0.029, 'texts': 1272}
     """
     probabilities = check_probabilities("probabilities", probabilities)
     bins = check_int("bins", bins, minimum=1)

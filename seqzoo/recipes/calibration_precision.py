@@ -60,7 +60,7 @@ def record_precision(preset_dir: str | Path) -> ModelCard:
 
     Example:
     >>> record_precision("saved_models/sentiment-bilstm").recipe["calibration"]["test_precision"]["bootstrap"]
-    {'standard_error': 0.0082, 'low': 0.0198, 'high': 0.0518}
+    {'standard_error': 0.0082, 'low': 0.0196, 'high': 0.0521}
     """
     preset_dir = Path(preset_dir)
     card = ModelCard.read(preset_dir)
