@@ -185,3 +185,20 @@ def test_the_confidence_guide_shows_the_precision_the_card_records(name):
     row = (f"| {name} | {card.metrics['test_calibration_error']['value']:.3f} | {spread['standard_error']:.3f} | "
            f"{spread['low']:.3f} - {spread['high']:.3f} | {floor['mean']:.3f} | {floor['p95']:.3f} |")
     assert row in guide
+
+
+@pytest.mark.skipif(_snippets_missing(), reason="rt-snippets is not cached: run `seqzoo data fetch rt-snippets`")
+def test_the_recipes_last_step_records_the_precision(tmp_path):
+    import json
+    import shutil
+
+    from seqzoo.recipes import compact_embeddings
+
+    preset = Path(shutil.copytree(Path(seqzoo.__file__).parent.parent / "saved_models" / "sentiment-rnn",
+                                  tmp_path / "sentiment-rnn"))
+    card = json.loads((preset / "card.json").read_text())
+    del card["recipe"]["calibration"]["test_precision"]
+    (preset / "card.json").write_text(json.dumps(card))
+    assert compact_embeddings.main(["--preset", "sentiment-rnn", "--out", str(preset), "--check-sample-only"]) == 0
+    recorded = seqzoo.info(preset).recipe["calibration"]["test_precision"]
+    assert recorded["bootstrap"] == seqzoo.info("sentiment-rnn").recipe["calibration"]["test_precision"]["bootstrap"]

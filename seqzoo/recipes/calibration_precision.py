@@ -12,8 +12,9 @@ shipped preset (temperature and all) and records, beside the error:
 
 Both go into `recipe["calibration"]["test_precision"]` and into the metric's
 description. Only `card.json` is rewritten (atomically); the weights, their
-hashes and the measured error stay as they are. Run it last, after
-`sentiment_calibration` and `compact_embeddings`.
+hashes and the measured error stay as they are. `compact_embeddings`, the last
+step of a sentiment preset's recipe, ends with it; run it alone on a preset
+whose weights are final.
 
 Run:
     python -m seqzoo.recipes.calibration_precision --preset sentiment-bilstm --out saved_models/sentiment-bilstm

@@ -10,7 +10,9 @@ into the card's metrics (the float32 figures and the changes go to
 `recipe.storage`: the card states what the shipped weights score), and re-signs
 the preset. Last, it records a check sample in the card (every
 `CHECK_EVERY`th test snippet, its label, and what the stored model answers), so
-that the tests can re-score the shipped weights without the dataset.
+that the tests can re-score the shipped weights without the dataset, and how
+precisely the test split measures the calibration error
+(`seqzoo.recipes.calibration_precision`).
 
     python -m seqzoo.recipes.compact_embeddings --preset sentiment-lstm --out saved_models/sentiment-lstm
     python -m seqzoo.recipes.compact_embeddings --preset sentiment-lstm --out saved_models/sentiment-lstm \
@@ -38,6 +40,7 @@ from seqzoo.card import CARD_FILE
 from seqzoo.errors import SeqzooError
 from seqzoo.models.calibration import expected_calibration_error
 from seqzoo.presets import rehash
+from seqzoo.recipes.calibration_precision import METRIC, record_precision
 from seqzoo.recipes.runner import display_path
 from seqzoo.recipes.sentiment import long_texts, seen_words, with_unseen_words
 
@@ -179,6 +182,8 @@ def main(argv=None) -> int:
         print(json.dumps(compact(args.out), indent=2))
     sample = record_check_sample(args.out)
     print(f"check sample: {len(sample['texts'])} test snippets, accuracy {sample['accuracy']}")
+    # The shipped weights are final now: record how precisely the test split measures their calibration.
+    print(record_precision(args.out).metrics[METRIC]["description"])
     return 0
 
 
