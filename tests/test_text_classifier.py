@@ -122,6 +122,27 @@ def test_booleans_are_neither_labels_nor_counts(clf):
                      embeddings_extra_words=True, hidden_size=4, sequence_length=8)
 
 
+@pytest.mark.parametrize(("options", "message"), [
+    ({"embeddings_extra_words": 10}, "embeddings_extra_words=10 act on pretrained word vectors, but embeddings is None"),
+    ({"embeddings_extra_words": False}, "embeddings_extra_words=False act on"),
+    ({"embeddings_trainable": False}, "embeddings_trainable=False act on pretrained word vectors"),
+    ({"embeddings_extra_words": 5, "embeddings_trainable": False},
+     "embeddings_extra_words=5 and embeddings_trainable=False act on pretrained word vectors, but embeddings is "
+     "None; pass embeddings='glove-6b-50d' (or a (words, vectors) pair), or leave them out."),
+    ({"embeddings_trainable": "no"}, "embeddings_trainable must be True or False; got 'no'."),
+])
+def test_options_of_pretrained_vectors_without_vectors_are_refused_not_ignored(options, message):
+    with pytest.raises(InputError) as error:
+        seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=4, sequence_length=8, **options)
+    assert message in str(error.value)
+
+
+def test_the_defaults_of_pretrained_vector_options_build_without_vectors():
+    clf = seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=4, sequence_length=8,
+                       embeddings_extra_words=0, embeddings_trainable=True)
+    assert clf.embedding_source is None and clf.backbone.token_embedding.trainable
+
+
 def test_embedding_dim_zero_is_refused_not_replaced(clf):
     with pytest.raises(InputError, match="embedding_dim"):
         seqzoo.build("lstm", "text_classification", texts=TEXTS, embedding_dim=0, hidden_size=4, sequence_length=8)

@@ -13,7 +13,7 @@ from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.calibration import Temperature, check_temperature, chunk_probabilities, fit_temperature
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
-from seqzoo.validation import check_int
+from seqzoo.validation import check_bool, check_int
 
 POOLINGS = ("last", "max_mean")
 
@@ -159,6 +159,15 @@ class TextClassifier(Task):
             if texts is None:
                 raise InputError("Pass `texts` (to learn the vocabulary from) or `vocabulary`.")
             tokenizer.adapt(texts)
+        embeddings_trainable = check_bool("embeddings_trainable", embeddings_trainable)
+        # Both act on pretrained vectors only; without them they would be ignored without a word.
+        given = ([f"embeddings_extra_words={embeddings_extra_words!r}"]
+                 if isinstance(embeddings_extra_words, bool) or embeddings_extra_words != 0 else [])
+        given += [] if embeddings_trainable else ["embeddings_trainable=False"]
+        if embeddings is None and given:
+            raise InputError(f"{' and '.join(given)} act on pretrained word vectors, but embeddings is None; "
+                             "pass embeddings='glove-6b-50d' (or a (words, vectors) pair), or leave "
+                             f"{'them' if len(given) > 1 else 'it'} out.")
         pretrained = None
         if embeddings is not None:
             pretrained = _pretrained_vectors(embeddings, tokenizer, embedding_dim, embeddings_extra_words)
