@@ -108,3 +108,24 @@ def test_a_calibrated_preset_saves_loads_and_new_heads_start_uncalibrated(classi
     classifier.temperature = 1.0
     classifier.save_preset(tmp_path / "plain")
     assert "temperature" not in (tmp_path / "plain" / "config.json").read_text()
+
+
+def test_calibrating_on_texts_that_cannot_say_how_sure_warns(classifier):
+    import warnings
+
+    from seqzoo.errors import SeqzooWarning
+    from seqzoo.models.calibration import TEMPERATURES
+
+    classifier.temperature = 1.0
+    predicted = classifier.predict(TEXTS).argmax(axis=1)
+    with pytest.warns(SeqzooWarning, match=r"edge of the range searched \(0.05-20\): 3 held-out texts that the "
+                                            r"model gets all right cannot calibrate"):
+        assert classifier.calibrate(TEXTS[:3], predicted[:3]) == TEMPERATURES[0]
+    with pytest.warns(SeqzooWarning, match="4 held-out texts that the model reads no better than chance"):
+        assert classifier.calibrate(TEXTS[:4], 1 - predicted[:4]) == TEMPERATURES[-1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SeqzooWarning)
+        mixed = predicted.copy()
+        mixed[[1, 4]] = 1 - mixed[[1, 4]]  # four right, two wrong: a temperature inside the range
+        assert TEMPERATURES[0] < classifier.calibrate(TEXTS, mixed) < TEMPERATURES[-1]
+    classifier.temperature = 1.0

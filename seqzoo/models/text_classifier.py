@@ -1,16 +1,20 @@
 """Text classifiers: raw strings in, class probabilities out, any labels."""
 from __future__ import annotations
 
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
 
-from seqzoo.errors import InputError
+from seqzoo.errors import InputError, SeqzooWarning
 from seqzoo.layers.tokenizer import as_string_tensor
 from seqzoo.layers.word_tokenizer import WordTokenizer
 from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
-from seqzoo.models.calibration import Temperature, check_temperature, chunk_probabilities, fit_temperature
+from seqzoo.models.calibration import (
+    TEMPERATURES, Temperature, check_temperature, chunk_probabilities, fit_temperature,
+)
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 from seqzoo.validation import check_bool, check_int
@@ -287,6 +291,14 @@ class TextClassifier(Task):
         # The model's logits are already divided by the current temperature: undo it.
         logits = super().predict(ids, batch_size=batch_size, verbose=0) * self.temperature
         self.temperature = fit_temperature(logits, owners, sizes, labels)
+        if self.temperature in (TEMPERATURES[0], TEMPERATURES[-1]):
+            # At the edge of the search the fit is not a minimum: the texts could not say how sure to be.
+            warnings.warn(SeqzooWarning(
+                f"calibrate set the temperature to {self.temperature:.3g}, the edge of the range searched "
+                f"({TEMPERATURES[0]:.3g}-{TEMPERATURES[-1]:.3g}): {len(labels)} held-out texts that the model "
+                f"{'gets all right' if self.temperature < 1 else 'reads no better than chance'} cannot calibrate the model. "
+                "Calibrate on a few hundred texts it was not trained on, or reset model.temperature = 1.0."),
+                stacklevel=2)
         return self.temperature
 
     def classify(self, texts) -> list[tuple[str, float]]:
