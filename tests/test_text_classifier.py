@@ -154,3 +154,36 @@ def test_batch_size_is_checked_without_a_preprocessor_too(clf):
     bare = TextClassifier(clf.backbone, None, labels=clf.labels)
     with pytest.raises(InputError, match="batch_size"):
         bare.predict(np.zeros((1, 8), "int32"), batch_size=0)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"vocabulary_size": 4}, "vocabulary_size must be >= 5; got 4."),
+    ({"vocabulary_size": 2}, "vocabulary_size must be >= 5; got 2."),
+    ({"sequence_length": 0}, "sequence_length must be from 1 to 1000000; got 0."),
+    ({"sequence_length": 2.5}, "sequence_length must be an integer from 1 to 1000000; got 2.5"),
+    ({"head_dropout": 1.5}, "head_dropout must be from 0.0 to 1.0; got 1.5."),
+    ({"head_dropout": 1.0}, "head_dropout must be below 1.0"),
+    ({"seed": -1}, "seed must be >= 0; got -1."),
+])
+def test_sizes_and_rates_out_of_range_are_refused_when_building(options, message):
+    # Before: vocabulary_size 2 kept 2 words beside the 4 reserved ids (6 ids, 2 embedding rows) and
+    # predict failed inside TensorFlow; sequence_length 0 built and divided by zero on predict.
+    with pytest.raises(InputError) as error:
+        seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=4, **options)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("size", [5, 6])
+def test_the_smallest_vocabularies_hold_their_words_within_the_embedding(size):
+    clf = seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=4, vocabulary_size=size)
+    assert clf.preprocessor.tokenizer.vocabulary_size == size  # 4 reserved ids and size - 4 words
+    assert clf.predict(TEXTS).shape == (len(TEXTS), 2)  # every id has an embedding row
+
+
+def test_a_char_lm_and_a_tokenizer_check_their_sizes_too():
+    from seqzoo.layers.word_tokenizer import WordTokenizer
+
+    with pytest.raises(InputError, match="sequence_length must be from 1 to 1000000; got -3."):
+        seqzoo.build("lstm", "char_lm", texts=["abc", "abd"], hidden_size=4, sequence_length=-3)
+    with pytest.raises(InputError, match="max_vocabulary_size must be >= 5; got 4."):
+        WordTokenizer(max_vocabulary_size=4)

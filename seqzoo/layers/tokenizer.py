@@ -9,6 +9,7 @@ import keras
 import tensorflow as tf
 
 from seqzoo.errors import InputError, PresetError
+from seqzoo.validation import check_int
 
 PAD, OOV, START, END = "<pad>", "<unk>", "<s>", "</s>"
 SPECIAL_TOKENS = (PAD, OOV, START, END)
@@ -37,7 +38,9 @@ class Tokenizer(keras.layers.Layer):
         kwargs.setdefault("trainable", False)
         kwargs.setdefault("dtype", "int32")
         super().__init__(**kwargs)
-        self.max_vocabulary_size = max_vocabulary_size
+        # Each id below len(SPECIAL_TOKENS) is reserved: a smaller budget would hold no token at all.
+        self.max_vocabulary_size = check_int("max_vocabulary_size", max_vocabulary_size,
+                                             minimum=len(SPECIAL_TOKENS) + 1, allow_none=True)
         self.vocabulary: list[str] | None = None
         self.built = True  # No weights: the vocabulary lives in lookup tables.
         if vocabulary is not None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 import keras
 
 from seqzoo.layers.tokenizer import as_string_tensor
+from seqzoo.validation import check_int
+
+MAX_SEQUENCE_LENGTH = 1_000_000  # Texts are cut at 50,000 words; windows this long never fit in memory.
 
 
 class Preprocessor(keras.layers.Layer):
@@ -20,7 +23,7 @@ class Preprocessor(keras.layers.Layer):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
         self.tokenizer = tokenizer
-        self.sequence_length = sequence_length
+        self.sequence_length = check_int("sequence_length", sequence_length, minimum=1, maximum=MAX_SEQUENCE_LENGTH)
         self.built = True  # No weights.
 
     def __call__(self, texts, *args, **kwargs):

@@ -17,7 +17,7 @@ from seqzoo.models.calibration import (
 )
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
-from seqzoo.validation import check_bool, check_int
+from seqzoo.validation import check_bool, check_float, check_int
 
 POOLINGS = ("last", "max_mean")
 
@@ -79,6 +79,9 @@ class TextClassifier(Task):
             raise InputError(f"pooling must be one of {POOLINGS}, got {pooling!r}.")
         if (pooling == "last") == backbone.return_sequences:
             raise InputError("Use return_sequences=False for pooling='last' and True for 'max_mean'.")
+        head_dropout = check_float("head_dropout", head_dropout, minimum=0.0, maximum=1.0)
+        if head_dropout == 1.0:
+            raise InputError("head_dropout must be below 1.0 (1.0 would drop every unit); got 1.0.")
         labels = _label_list(labels)
         if len(labels) < 2 or len(set(labels)) != len(labels):
             raise InputError(f"Give at least two distinct labels, got {labels}.")
@@ -157,6 +160,9 @@ class TextClassifier(Task):
         if num_classes is not None:
             if len(labels) != num_classes:
                 raise InputError(f"num_classes={num_classes} but {len(labels)} labels were given.")
+        # The tokenizer reserves four ids (pad, unknown, start, end): five is the least that holds a word.
+        vocabulary_size = check_int("vocabulary_size", vocabulary_size, minimum=5)
+        seed = check_int("seed", seed, minimum=0)
         tokenizer = WordTokenizer(vocabulary=vocabulary, max_vocabulary_size=vocabulary_size,
                                   name="word_tokenizer")
         if vocabulary is None:
