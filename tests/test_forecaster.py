@@ -273,3 +273,30 @@ def test_weather_lstm_demo_and_cli_forecast_work_offline(tmp_path, capsys):
     path.write_text(path.read_text().replace("2014-12-31,0.0", "2014-12-31,lots"))
     assert main(["forecast", "weather-lstm", "--data", str(path)]) == 2
     assert "'precipitation': 'lots' is not a number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"feature_names": "temp_max"}, "feature_names must be a list of column names such as ['temp_max', 'temp_min']; "
+                                    "got 'temp_max'."),  # before: split into letters, t, e, m, p, ...
+    ({"feature_names": {"temp_max", "temp_min"}}, "feature_names must be a list of column names"),
+    ({"feature_names": ["a", "b", "a"]}, "feature_names names ['a'] more than once"),
+    ({"feature_names": ["a", 5]}, "feature_names[1] must be a string; got 5 (int)."),
+    ({"target_names": "temp_max"}, "target_names must be a list of column names"),
+    ({"window": 1.5}, "window must be an integer from 1 to 10000; got 1.5"),
+    ({"window": 0}, "window must be from 1 to 10000; got 0."),
+    ({"season": "no"}, "season must be True or False; got 'no'."),
+    ({"date_column": ""}, "date_column must not be empty."),
+    ({"normalization": "window", "missing": "temp_max"}, "missing must be a list of column names"),
+])
+def test_forecaster_columns_and_options_are_checked_not_coerced(options, message):
+    with pytest.raises(InputError) as error:
+        seqzoo.build("lstm", "forecasting", **{"feature_names": ["temp_max", "temp_min"], **options})
+    assert str(error.value).startswith(message)
+
+
+def test_feature_names_may_come_from_a_dataframe_or_an_array():
+    pandas = pytest.importorskip("pandas")
+    columns = pandas.DataFrame(columns=["date", "temp_max", "temp_min"]).columns[1:]
+    assert seqzoo.build("lstm", "forecasting", feature_names=columns).feature_names == ["temp_max", "temp_min"]
+    model = seqzoo.build("lstm", "forecasting", feature_names=np.array(["a", "b"]), target_names=("b",))
+    assert (model.feature_names, model.target_names) == (["a", "b"], ["b"])

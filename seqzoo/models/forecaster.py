@@ -8,7 +8,7 @@ import tensorflow as tf
 from seqzoo.errors import InputError
 from seqzoo.models import fast_path
 from seqzoo.models.backbone import RecurrentBackbone
-from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor
+from seqzoo.models.forecaster_preprocessor import ForecasterPreprocessor, column_names
 from seqzoo.models.history_table import as_table, format_table, next_date, read_history_csv
 from seqzoo.models.input_range_warning import warn_if_out_of_range
 from seqzoo.models.residual_head import ResidualHead
@@ -105,7 +105,7 @@ class Forecaster(Task):
         """
         if unknown:
             raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for this task.")
-        if not feature_names:
+        if feature_names is None or not column_names("feature_names", feature_names):
             raise InputError("A forecaster needs feature_names: the numeric columns it reads.")
         if missing and normalization != "window":
             raise InputError("missing columns need normalization='window', which reads NaN as absent.")

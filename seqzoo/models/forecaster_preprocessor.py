@@ -9,6 +9,9 @@ import tensorflow as tf
 
 from seqzoo.errors import InputError
 from seqzoo.models.history_table import FREQUENCIES, read_history
+from seqzoo.validation import check_bool, check_int, check_str
+
+MAX_WINDOW = 10_000  # Rows per input window; the zoo's forecasters read 7 to 14.
 
 SEASON_COLUMNS = ["season_sin", "season_cos"]
 
@@ -45,24 +48,22 @@ class ForecasterPreprocessor(keras.layers.Layer):
                  **kwargs):
         kwargs.setdefault("trainable", False)
         super().__init__(**kwargs)
-        feature_names = list(feature_names)
-        target_names = list(feature_names if target_names is None else target_names)
+        feature_names = column_names("feature_names", feature_names)
+        target_names = list(feature_names if target_names is None else column_names("target_names", target_names))
         unknown = [t for t in target_names if t not in feature_names]
         if not feature_names or not target_names or unknown:
             raise InputError(
                 f"target_names must be a non-empty subset of feature_names {feature_names}; got {target_names}."
             )
-        if int(window) < 1:
-            raise InputError(f"window must be at least 1 row, got {window}.")
         if frequency not in FREQUENCIES:
             raise InputError(f"frequency must be one of {FREQUENCIES}, got {frequency!r}.")
         self.feature_names = feature_names
         self.target_names = target_names
-        self.window = int(window)
-        self.season = bool(season)
+        self.window = check_int("window", window, minimum=1, maximum=MAX_WINDOW)
+        self.season = check_bool("season", season)
         self.frequency = frequency
-        self.date_column = date_column
-        self.missing = [str(c) for c in missing]
+        self.date_column = check_str("date_column", date_column, allow_empty=False)
+        self.missing = column_names("missing", missing)
         if any(c not in feature_names for c in self.missing):
             raise InputError(f"missing must name columns of feature_names {feature_names}; got {self.missing}.")
         self.built = True  # No weights.
@@ -167,3 +168,19 @@ class ForecasterPreprocessor(keras.layers.Layer):
         if self.missing:  # Older configs have no key and mean none.
             config["missing"] = self.missing
         return config
+
+
+def column_names(name: str, value) -> list[str]:
+    """`value` (a list, tuple, array or pandas Index) as a list of distinct, non-empty column names.
+
+    A lone string is refused rather than split into letters, and a set for having no order.
+    """
+    if isinstance(value, str | bytes | dict | set | frozenset) or not hasattr(value, "__iter__"):
+        raise InputError(f"{name} must be a list of column names such as ['temp_max', 'temp_min']; "
+                         f"got {value!r:.60}.")
+    values = value.tolist() if hasattr(value, "tolist") else list(value)
+    names = [check_str(f"{name}[{i}]", column, allow_empty=False) for i, column in enumerate(values)]
+    repeated = sorted({column for column in names if names.count(column) > 1})
+    if repeated:
+        raise InputError(f"{name} names {repeated} more than once; give each column once.")
+    return names
