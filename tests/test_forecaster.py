@@ -300,3 +300,4 @@ def test_feature_names_may_come_from_a_dataframe_or_an_array():
     assert seqzoo.build("lstm", "forecasting", feature_names=columns).feature_names == ["temp_max", "temp_min"]
     model = seqzoo.build("lstm", "forecasting", feature_names=np.array(["a", "b"]), target_names=("b",))
     assert (model.feature_names, model.target_names) == (["a", "b"], ["b"])
+    assert [type(name) for name in model.feature_names] == [str, str]  # not numpy strings

@@ -178,8 +178,7 @@ def column_names(name: str, value) -> list[str]:
     if isinstance(value, str | bytes | dict | set | frozenset) or not hasattr(value, "__iter__"):
         raise InputError(f"{name} must be a list of column names such as ['temp_max', 'temp_min']; "
                          f"got {value!r:.60}.")
-    values = value.tolist() if hasattr(value, "tolist") else list(value)
-    names = [check_str(f"{name}[{i}]", column, allow_empty=False) for i, column in enumerate(values)]
+    names = [str(check_str(f"{name}[{i}]", column, allow_empty=False)) for i, column in enumerate(value)]
     repeated = sorted({column for column in names if names.count(column) > 1})
     if repeated:
         raise InputError(f"{name} names {repeated} more than once; give each column once.")
