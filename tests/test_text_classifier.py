@@ -164,6 +164,8 @@ def test_batch_size_is_checked_without_a_preprocessor_too(clf):
     ({"head_dropout": 1.5}, "head_dropout must be from 0.0 to 1.0; got 1.5."),
     ({"head_dropout": 1.0}, "head_dropout must be below 1.0"),
     ({"seed": -1}, "seed must be >= 0; got -1."),
+    ({"num_classes": True}, "num_classes must be an integer from 2 to 100000; got True (bool)."),  # was one class
+    ({"num_classes": 1}, "num_classes must be from 2 to 100000; got 1."),
 ])
 def test_sizes_and_rates_out_of_range_are_refused_when_building(options, message):
     # Before: vocabulary_size 2 kept 2 words beside the 4 reserved ids (6 ids, 2 embedding rows) and

@@ -55,7 +55,13 @@ class Tokenizer(keras.layers.Layer):
 
     def set_vocabulary(self, vocabulary: Iterable[str]) -> None:
         """Use `vocabulary` (ordinary tokens, most useful first)."""
+        if isinstance(vocabulary, str | bytes) or not hasattr(vocabulary, "__iter__"):
+            # A lone string would become one token per character: say so rather than guess.
+            raise InputError(f"The vocabulary must be a list of tokens such as ['good', 'film'] (for "
+                             f"characters: list('abc')); got {type(vocabulary).__name__} {vocabulary!r:.40}.")
         vocabulary = [str(token) for token in vocabulary]
+        if not vocabulary:
+            raise InputError("The vocabulary is empty; give at least one token (or learn one with adapt(texts)).")
         if len(set(vocabulary)) != len(vocabulary):
             raise InputError("The vocabulary has duplicate tokens; give each token once.")
         clash = set(vocabulary) & set(SPECIAL_TOKENS)
@@ -114,7 +120,10 @@ class Tokenizer(keras.layers.Layer):
             raise PresetError(f"Cannot read the vocabulary asset {path}: {error}") from None
         if not lines or lines[-1] != "":
             raise PresetError(f"The vocabulary asset {path} is truncated (no final newline).")
-        self.set_vocabulary([_unescape(line) for line in lines[:-1]])
+        try:
+            self.set_vocabulary([_unescape(line) for line in lines[:-1]])
+        except InputError as error:  # A preset's file, not the user's argument.
+            raise PresetError(f"The vocabulary asset {path} is unusable: {error}") from None
 
     # === Splitting, to be defined by subclasses ===
     def split(self, texts) -> tf.RaggedTensor:

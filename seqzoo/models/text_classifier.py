@@ -155,6 +155,7 @@ class TextClassifier(Task):
         """
         if unknown:
             raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for text_classification.")
+        num_classes = check_int("num_classes", num_classes, minimum=2, maximum=MAX_CLASSES, allow_none=True)
         if labels is None:  # Given labels are used as given, even ("negative", "positive").
             labels = ("negative", "positive") if num_classes is None else [str(i) for i in range(num_classes)]
         if num_classes is not None:
