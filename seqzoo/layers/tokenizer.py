@@ -120,10 +120,7 @@ class Tokenizer(keras.layers.Layer):
             raise PresetError(f"Cannot read the vocabulary asset {path}: {error}") from None
         if not lines or lines[-1] != "":
             raise PresetError(f"The vocabulary asset {path} is truncated (no final newline).")
-        try:
-            self.set_vocabulary([_unescape(line) for line in lines[:-1]])
-        except InputError as error:  # A preset's file, not the user's argument.
-            raise PresetError(f"The vocabulary asset {path} is unusable: {error}") from None
+        self.set_vocabulary([_unescape(line) for line in lines[:-1]])
 
     # === Splitting, to be defined by subclasses ===
     def split(self, texts) -> tf.RaggedTensor:
