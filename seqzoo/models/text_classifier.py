@@ -300,12 +300,12 @@ class TextClassifier(Task):
         self.temperature = fit_temperature(logits, owners, sizes, labels)
         if self.temperature in (TEMPERATURES[0], TEMPERATURES[-1]):
             # At the edge of the search the fit is not a minimum: the texts could not say how sure to be.
+            reads = "gets all right" if self.temperature < 1 else "reads no better than chance"
             warnings.warn(SeqzooWarning(
                 f"calibrate set the temperature to {self.temperature:.3g}, the edge of the range searched "
                 f"({TEMPERATURES[0]:.3g}-{TEMPERATURES[-1]:.3g}): {len(labels)} held-out texts that the model "
-                f"{'gets all right' if self.temperature < 1 else 'reads no better than chance'} cannot calibrate the model. "
-                "Calibrate on a few hundred texts it was not trained on, or reset model.temperature = 1.0."),
-                stacklevel=2)
+                f"{reads} cannot calibrate the model. Calibrate on a few hundred texts it was not trained "
+                "on, or reset model.temperature = 1.0."), stacklevel=2)
         return self.temperature
 
     def classify(self, texts) -> list[tuple[str, float]]:

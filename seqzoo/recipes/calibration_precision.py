@@ -30,7 +30,10 @@ from seqzoo import datasets
 from seqzoo._atomic import write_bytes_atomic
 from seqzoo.card import CARD_FILE, ModelCard
 from seqzoo.errors import SeqzooError
-from seqzoo.models.calibration_noise import calibration_error_bootstrap, perfectly_calibrated_error
+from seqzoo.models.calibration_noise import (
+    calibration_error_bootstrap,
+    perfectly_calibrated_error,
+)
 from seqzoo.recipes.runner import display_path
 
 METRIC = "test_calibration_error"

@@ -157,7 +157,8 @@ def _fold_parts(lines) -> dict[str, dict[tuple[int, int], tuple[np.ndarray, np.n
             continue
         recipe = f"{result['preset']} {json.dumps(result['overrides'], sort_keys=True)}"
         positive = np.clip(np.asarray(result["validation_positive_probabilities"], np.float64), 1e-6, 1 - 1e-6)
-        groups.setdefault(recipe, {})[result["seed"], int(fold[1])] = (positive, np.asarray(result["validation_labels"]))
+        labels = np.asarray(result["validation_labels"])
+        groups.setdefault(recipe, {})[result["seed"], int(fold[1])] = (positive, labels)
     return groups
 
 
