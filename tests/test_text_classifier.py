@@ -189,3 +189,23 @@ def test_a_char_lm_and_a_tokenizer_check_their_sizes_too():
         seqzoo.build("lstm", "char_lm", texts=["abc", "abd"], hidden_size=4, sequence_length=-3)
     with pytest.raises(InputError, match="max_vocabulary_size must be >= 5; got 4."):
         WordTokenizer(max_vocabulary_size=4)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"sample_weight": np.ones(len(TEXTS))}, "sample_weight is not supported with raw inputs; for per-class "
+                                             "weights pass class_weight="),  # was Keras' tf.data ValueError
+    ({"validation_data": (TEXTS, LABELS, np.ones(len(TEXTS)))},
+     "validation_data must be raw inputs or an (inputs, targets) pair; got a tuple of 3 (sample weights"),
+    ({"validation_data": (TEXTS,)}, "got a tuple of 1."),  # was "Text 0 is a list, not a string"
+])
+def test_fit_refuses_weights_and_odd_validation_tuples_before_training(clf, options, message):
+    weights = [w.copy() for w in clf.get_weights()]
+    with pytest.raises(InputError) as error:
+        clf.fit(TEXTS, LABELS, epochs=1, verbose=0, **options)
+    assert message in str(error.value)
+    assert all(np.array_equal(a, b) for a, b in zip(weights, clf.get_weights()))
+
+
+def test_evaluate_refuses_sample_weight_with_raw_inputs(clf):
+    with pytest.raises(InputError, match="sample_weight is not supported with raw inputs"):
+        clf.evaluate(TEXTS, LABELS, sample_weight=np.ones(len(TEXTS)), verbose=0)

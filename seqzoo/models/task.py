@@ -97,6 +97,7 @@ class Task(keras.Model):
         dataset = self._as_dataset(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed)
         if dataset is None:
             return super().fit(x, y, batch_size=batch_size, validation_data=validation_data, shuffle=shuffle, **kwargs)
+        _refuse_sample_weight(kwargs)
         if validation_data is not None:
             vx, vy = _unpack(validation_data)
             validation_data = self._as_dataset(vx, vy, batch_size=batch_size)
@@ -120,6 +121,7 @@ class Task(keras.Model):
         # Keras calls evaluate from fit with an already preprocessed dataset.
         if kwargs.get("_use_cached_eval_dataset") or self.preprocessor is None:
             return super().evaluate(x, y, batch_size=batch_size, **kwargs)
+        _refuse_sample_weight(kwargs)
         return super().evaluate(self._as_dataset(x, y, batch_size=batch_size), **kwargs)
 
     # === Saving ===
@@ -197,9 +199,20 @@ def _checked_options(batch_size, kwargs: dict) -> tuple:
     return batch_size, kwargs
 
 
+def _refuse_sample_weight(kwargs: dict) -> None:
+    """Raw inputs become a tf.data pipeline inside the task, which Keras cannot pair with `sample_weight`."""
+    if kwargs.get("sample_weight") is not None:
+        raise InputError("sample_weight is not supported with raw inputs; for per-class weights pass "
+                         "class_weight={class_index: weight}, or repeat the examples that should count more.")
+
+
 def _unpack(data):
     if isinstance(data, tf.data.Dataset):
         return data, None
-    if isinstance(data, tuple) and len(data) == 2:  # (x, y); a list is a list of texts.
+    if isinstance(data, tuple):  # (x, y); a list is a list of texts.
+        if len(data) != 2:
+            weights = " (sample weights are not supported with raw inputs)" if len(data) == 3 else ""
+            raise InputError(f"validation_data must be raw inputs or an (inputs, targets) pair; got a tuple "
+                             f"of {len(data)}{weights}.")
         return data
     return data, None
