@@ -145,3 +145,13 @@ def test_build_refuses_a_mismatched_embedding_dim(tiny_glove):
                      embedding_dim=8)
     with pytest.raises(InputError, match="dataset id such as 'glove-6b-50d'"):
         seqzoo.build("lstm", "text_classification", texts=["a film"], embeddings=3)
+
+
+@pytest.mark.parametrize(("options", "error", "message"), [
+    ({"name": ["glove-6b-50d"]}, DatasetError, "['glove-6b-50d'] holds no word vectors"),  # was a TypeError
+    ({"allow_fetch": "no"}, InputError, "allow_fetch must be True or False; got 'no'."),  # was taken as True
+])
+def test_load_embeddings_checks_its_arguments(options, error, message):
+    with pytest.raises(error) as raised:
+        datasets.load_embeddings(**options)
+    assert message in str(raised.value)

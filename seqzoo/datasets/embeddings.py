@@ -15,6 +15,7 @@ import numpy as np
 from seqzoo.datasets import fetch as _fetch
 from seqzoo.datasets.sources import get_source
 from seqzoo.errors import DatasetError, MissingDependencyError
+from seqzoo.validation import check_bool
 
 _WORD = re.compile(r"\w+")
 
@@ -44,7 +45,8 @@ def load_embeddings(name: str = "glove-6b-50d", *, allow_fetch: bool = True) -> 
     >>> words[0], vectors.shape
     ('the', (400000, 50))
     """
-    if name not in EMBEDDINGS:
+    allow_fetch = check_bool("allow_fetch", allow_fetch)
+    if not isinstance(name, str) or name not in EMBEDDINGS:
         raise DatasetError(f"{name!r} holds no word vectors; choose one of {sorted(EMBEDDINGS)}.")
     vectors_file, words_file, column = EMBEDDINGS[name]
     fetched = _fetch.ensure(get_source(name), allow_fetch=allow_fetch)
