@@ -105,7 +105,8 @@ class Forecaster(Task):
         """
         if unknown:
             raise InputError(f"Unknown hyper-parameters {sorted(unknown)} for this task.")
-        if feature_names is None or not column_names("feature_names", feature_names):
+        feature_names = [] if feature_names is None else column_names("feature_names", feature_names)
+        if not feature_names:
             raise InputError("A forecaster needs feature_names: the numeric columns it reads.")
         if missing and normalization != "window":
             raise InputError("missing columns need normalization='window', which reads NaN as absent.")

@@ -34,9 +34,13 @@ from seqzoo.validation import int_flag
 FOLD = re.compile(r"fold (\d+) of (\d+) of train \+ validation")
 
 
-def recipe_label(result: dict) -> str:
-    """A log line's recipe as the tables name it: preset, seed and settings ("sentiment-lstm seed 0 {}")."""
-    return f"{result['preset']} seed {result['seed']} {json.dumps(result['overrides'], sort_keys=True)}"
+def recipe_label(result: dict, *, seed: bool = True) -> str:
+    """A log line's recipe as the tables name it: preset, seed and settings ("sentiment-lstm seed 0 {}").
+
+    With `seed=False` the seed is left out, so the runs of every seed of one recipe share the label.
+    """
+    seed_part = f" seed {result['seed']}" if seed else ""
+    return f"{result['preset']}{seed_part} {json.dumps(result['overrides'], sort_keys=True)}"
 
 
 def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
@@ -155,7 +159,7 @@ def _fold_parts(lines) -> dict[str, dict[tuple[int, int], tuple[np.ndarray, np.n
         fold = FOLD.fullmatch(result.get("held_out", ""))
         if fold is None or "validation_labels" not in result or "validation_positive_probabilities" not in result:
             continue
-        recipe = f"{result['preset']} {json.dumps(result['overrides'], sort_keys=True)}"
+        recipe = recipe_label(result, seed=False)
         positive = np.clip(np.asarray(result["validation_positive_probabilities"], np.float64), 1e-6, 1 - 1e-6)
         labels = np.asarray(result["validation_labels"])
         groups.setdefault(recipe, {})[result["seed"], int(fold[1])] = (positive, labels)
