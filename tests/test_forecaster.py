@@ -197,8 +197,10 @@ def test_monthly_series_and_no_season():
 
 
 def test_build_checks_its_arguments():
-    with pytest.raises(InputError, match="feature_names"):
+    with pytest.raises(InputError, match="A forecaster needs feature_names: the numeric columns it reads."):
         seqzoo.build("lstm", "forecasting")
+    with pytest.raises(InputError, match="A forecaster needs feature_names"):
+        seqzoo.build("lstm", "forecasting", feature_names=[])
     with pytest.raises(InputError, match="subset of feature_names"):
         seqzoo.build("lstm", "forecasting", feature_names=["a"], target_names=["b"])
     with pytest.raises(InputError, match="hidden_sise"):
