@@ -1,0 +1,192 @@
+"""Recipe: would adding an n-gram model's logits to a sentiment network's help? Measured on the folds only.
+
+A recurrent network and a linear model over words and word pairs
+(`seqzoo.models.ngram_logits.NgramLogits`) make different mistakes. This
+recipe fits the n-gram model on the training part of every cross-validation
+fold of `seqzoo.recipes.sentiment_tuning` (the same fixed folds), and stacks
+it with every run of the tuning log: the network's logit and the n-gram
+model's are weighted by the logistic regression (no intercept) that fits the
+run's other folds best, and the weights are applied to the held-out fold, as
+a twin's temperature is. The baseline is the network under the temperature
+fitted the same way. Per run it prints the pooled accuracy of both, their
+paired difference, the calibration error on subsets of the test split's size,
+and the headline review's probability. The test split is never loaded.
+
+Run:
+    python -m seqzoo.recipes.ngram_stacking ~/.cache/seqzoo/runs/cv.jsonl --folds 3
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from seqzoo.errors import SeqzooError
+from seqzoo.models.calibration import expected_calibration_error
+from seqzoo.models.calibration_noise import calibration_errors_of_subsets
+from seqzoo.recipes.paired import paired_difference
+from seqzoo.recipes.sentiment_compare import FOLD, recipe_label
+from seqzoo.validation import check_float, check_int, int_flag
+
+HEADLINE = "This movie is absolutely fantastic!"
+
+
+def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: int = 0,
+                      vocabulary_size: int = 30_000, limit: int | None = None) -> dict[int, tuple[np.ndarray, float]]:
+    """Fold -> (the n-gram model's logit of "positive" minus "negative" on its held-out snippets, on the headline).
+
+    Each fold's model is fitted on the other folds (`fit_ngram_logits`), with a
+    vocabulary of the `vocabulary_size` most frequent words of those folds, as
+    the sentiment presets have.
+
+    Example:
+    >>> logits, headline = fold_ngram_logits(3)[0]
+    """
+    from seqzoo.layers.word_tokenizer import WordTokenizer
+    from seqzoo.models.ngram_logits import fit_ngram_logits
+    from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
+    from seqzoo.recipes import sentiment
+    from seqzoo.recipes.sentiment_tuning import fold_splits
+
+    train, validation = sentiment.load_splits(limit, ("train", "validation"))
+    result = {}
+    for fold in range(folds):
+        rest, held_out = fold_splits(train, validation, folds=folds, fold=fold)
+        tokenizer = WordTokenizer(max_vocabulary_size=vocabulary_size)
+        tokenizer.adapt(list(rest.x))
+        preprocessor = TextClassifierPreprocessor(tokenizer, 64)
+        layer = fit_ngram_logits(preprocessor, list(rest.x), rest.y, num_classes=2, l2=l2, epochs=epochs, seed=seed)
+        logits = layer(preprocessor(list(held_out.x) + [HEADLINE])).numpy()
+        difference = (logits[:, 1] - logits[:, 0]).astype(np.float64)
+        result[fold] = (difference[:-1], float(difference[-1]))
+    return result
+
+
+def fit_stacking(features: np.ndarray, labels: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """Weights w (no intercept) of the logistic regression P(positive) = sigmoid(features @ w), by Newton's method.
+
+    Args:
+        features: [N, K] logits of K models (a temperature alone: K = 1).
+        labels: [N] 0 or 1.
+
+    Example:
+    >>> fit_stacking(np.array([[2.0], [-1.0], [1.0]]), np.array([1, 0, 0]))
+    array([0.4...])
+    """
+    features, labels = np.asarray(features, np.float64), np.asarray(labels, np.float64)
+    weights = np.zeros(features.shape[1])
+    for _ in range(iterations):
+        positive = 1 / (1 + np.exp(-features @ weights))
+        gradient = features.T @ (positive - labels)
+        hessian = (features * (positive * (1 - positive))[:, None]).T @ features + 1e-9 * np.eye(len(weights))
+        weights -= np.linalg.solve(hessian, gradient)
+    return weights
+
+
+def _runs(lines, folds: int) -> dict[str, dict[int, tuple]]:
+    """Runs of the log held out on every one of `folds` folds: label -> fold -> (network logit, labels, headline)."""
+    runs: dict[str, dict] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            result = json.loads(line)
+            fold = FOLD.fullmatch(result["held_out"])
+            label = recipe_label(result)
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise SeqzooError(f"Line {number} is not a tuning result ({error}); pass a --log file of "
+                              "seqzoo.recipes.sentiment_tuning.") from None
+        if fold is None or int(fold[2]) != folds or "validation_positive_probabilities" not in result:
+            continue
+        positive = np.clip(np.asarray(result["validation_positive_probabilities"], np.float64), 1e-6, 1 - 1e-6)
+        headline = min(max(float(result["headline_positive"]), 1e-6), 1 - 1e-6)
+        runs.setdefault(label, {})[int(fold[1])] = (np.log(positive / (1 - positive)),
+                                                    np.asarray(result["validation_labels"]),
+                                                    np.log(headline / (1 - headline)))
+    return {label: parts for label, parts in runs.items() if sorted(parts) == list(range(folds))}
+
+
+def _probabilities(logit: np.ndarray) -> np.ndarray:
+    positive = 1 / (1 + np.exp(-logit))
+    return np.stack([1 - positive, positive], axis=1)
+
+
+def stacking_table(lines, ngram: dict[int, tuple[np.ndarray, float]], *, size: int = 1272,
+                   draws: int = 200) -> list[str]:
+    """Markdown rows: each run under its temperature and stacked with the n-gram model, fitted on its other folds.
+
+    Args:
+        lines: Lines of a tuning log (`seqzoo.recipes.sentiment_tuning --log`).
+        ngram: `fold_ngram_logits` for the same folds.
+        size, draws: The calibration error is the mean over `draws` subsets of `size` snippets of each fold.
+
+    Example:
+    >>> stacking_table(Path("cv.jsonl").read_text().splitlines(), fold_ngram_logits(3))[2]
+    """
+    size, draws = check_int("size", size, minimum=1), check_int("draws", draws, minimum=1)
+    rows = [("| run | network, temperature | stacked | difference | 95% paired interval | only stacked right "
+             f"| only network right | McNemar p | calibration error on {size:,} snippets: network / stacked "
+             "| headline review: network / stacked | weights (network, n-grams) |"),
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, parts in sorted(_runs(lines, len(ngram)).items()):
+        if any(len(ngram[fold][0]) != len(parts[fold][1]) for fold in parts):
+            raise SeqzooError(f"{label}: the n-gram logits do not match its folds; fit them on the same folds.")
+        alone, stacked, errors, headlines, weights = [], [], ([], []), ([], []), []
+        for fold, (network, labels, headline) in sorted(parts.items()):
+            others = [other for other in parts if other != fold]
+            fit_labels = np.concatenate([parts[o][1] for o in others])
+            both = np.concatenate([np.stack([parts[o][0], ngram[o][0]], axis=1) for o in others])
+            temperature_weight = fit_stacking(both[:, :1], fit_labels)[0]
+            weight = fit_stacking(both, fit_labels)
+            weights.append(weight)
+            for logit, right, error, head, head_logit in (
+                    (temperature_weight * network, alone, errors[0], headlines[0], temperature_weight * headline),
+                    (weight[0] * network + weight[1] * ngram[fold][0], stacked, errors[1], headlines[1],
+                     weight[0] * headline + weight[1] * ngram[fold][1])):
+                right.append(((logit > 0) == labels).astype("int64"))
+                probabilities = _probabilities(logit)
+                error.append(calibration_errors_of_subsets(probabilities, labels, size=min(size, len(labels)),
+                                                           draws=draws).mean()
+                             if len(labels) >= size else expected_calibration_error(probabilities, labels))
+                head.append(float(1 / (1 + np.exp(-head_logit))))
+        pair = paired_difference(np.concatenate(stacked), np.concatenate(alone))
+        low, high = pair["interval"]
+        mean_weight = np.mean(weights, axis=0)
+        rows.append(f"| {label} | {pair['accuracy_b']:.2%} | {pair['accuracy_a']:.2%} | {pair['difference']:+.2%} "
+                    f"| {low:+.2%} to {high:+.2%} | {pair['only_a']} | {pair['only_b']} | {pair['mcnemar_p']:.3f} "
+                    f"| {np.mean(errors[0]):.3f} / {np.mean(errors[1]):.3f} "
+                    f"| {' '.join(f'{h:.2f}' for h in headlines[0])} / {' '.join(f'{h:.2f}' for h in headlines[1])} "
+                    f"| {mean_weight[0]:.2f}, {mean_weight[1]:.2f} |")
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("log", type=Path, help="a JSON-lines log of seqzoo.recipes.sentiment_tuning --log")
+    parser.add_argument("--folds", type=int_flag(minimum=2), default=3, help="the runs' number of folds (default 3)")
+    parser.add_argument("--l2", type=float, default=1e-5, help="L2 penalty of the n-gram model (default 1e-5)")
+    parser.add_argument("--epochs", type=int_flag(minimum=1), default=3, help="its passes (default 3)")
+    parser.add_argument("--limit", type=int_flag(minimum=1), default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        check_float("l2", args.l2, minimum=0.0)
+        if not args.log.expanduser().is_file():
+            raise SeqzooError(f"{args.log} is not a file; pass the --log file of seqzoo.recipes.sentiment_tuning.")
+        lines = args.log.expanduser().read_text(encoding="utf-8").splitlines()
+        if not _runs(lines, args.folds):
+            raise SeqzooError(f"No run in {args.log} holds out all {args.folds} folds; run "
+                              f"seqzoo.recipes.sentiment_tuning --folds {args.folds} --log {args.log} first.")
+        ngram = fold_ngram_logits(args.folds, l2=args.l2, epochs=args.epochs, limit=args.limit)
+        rows = stacking_table(lines, ngram)
+    except SeqzooError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

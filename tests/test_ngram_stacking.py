@@ -1,0 +1,156 @@
+"""The n-gram model beside a sentiment network: the layer, its fit, and the stacking recipe (no data loaded)."""
+from __future__ import annotations
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from seqzoo.errors import InputError, SeqzooError
+from seqzoo.layers.word_tokenizer import WordTokenizer
+from seqzoo.models.ngram_logits import PAIR_MULTIPLIER, NgramLogits, fit_ngram_logits
+from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
+from seqzoo.recipes import ngram_stacking
+
+
+def layer_with(word_rows: dict, pair_rows: dict = None, *, buckets=11, bias=(0.0, 0.0), scale=1.0):
+    layer = NgramLogits(vocabulary_size=10, num_classes=2, pair_buckets=buckets, scale=scale)
+    layer.build((None, None))
+    words = np.zeros((10, 2), "float32")
+    for i, row in word_rows.items():
+        words[i] = row
+    layer.word_weights.assign(words)
+    pairs = np.zeros((buckets, 2), "float32")
+    for (a, b), row in (pair_rows or {}).items():
+        pairs[(a * PAIR_MULTIPLIER + b) % buckets] = row
+    layer.pair_weights.assign(pairs)
+    layer.bias.assign(np.asarray(bias, "float32"))
+    return layer
+
+
+def test_the_logits_sum_the_words_and_the_adjacent_word_pairs_and_ignore_padding():
+    layer = layer_with({5: (1.0, 2.0), 7: (0.5, -1.0), 3: (10.0, 10.0)}, {(5, 7): (0.25, 4.0)}, bias=(0.1, 0.2))
+    out = layer(np.array([[5, 7, 0, 0], [7, 5, 0, 0], [5, 0, 7, 0]])).numpy()
+    np.testing.assert_allclose(out[0], [1.0 + 0.5 + 0.25 + 0.1, 2.0 - 1.0 + 4.0 + 0.2], rtol=1e-6)
+    # The pair counts in its order only, and not across padding.
+    np.testing.assert_allclose(out[1], [1.6, 1.2], rtol=1e-6)
+    np.testing.assert_allclose(out[2], [1.6, 1.2], rtol=1e-6)
+
+
+def test_scale_multiplies_everything_and_no_buckets_means_words_only():
+    scaled = layer_with({5: (1.0, 2.0)}, {(5, 5): (3.0, 3.0)}, bias=(1.0, 0.0), scale=0.5)
+    np.testing.assert_allclose(scaled(np.array([[5, 5]])).numpy(), [[(1 + 1 + 3 + 1) * 0.5, (2 + 2 + 3) * 0.5]])
+    words_only = NgramLogits(vocabulary_size=10, num_classes=3, pair_buckets=0)
+    assert words_only(np.array([[1, 2]])).shape == (1, 3)
+    assert words_only.pair_weights is None and len(words_only.weights) == 2
+
+
+def test_the_config_round_trips_and_l2_adds_a_training_loss():
+    layer = NgramLogits(vocabulary_size=10, num_classes=2, pair_buckets=7, scale=0.3, l2=1e-3, name="ngrams")
+    again = NgramLogits.from_config(layer.get_config())
+    assert (again.vocabulary_size, again.num_classes, again.pair_buckets, again.scale, again.l2) == (10, 2, 7, 0.3, 1e-3)
+    layer(np.array([[1, 2]]))
+    layer.word_weights.assign(np.ones((10, 2), "float32"))
+    assert float(sum(layer.losses)) == pytest.approx(1e-3 * 20)
+    assert NgramLogits(vocabulary_size=10, num_classes=2).losses == []
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"vocabulary_size": 0}, "vocabulary_size"), ({"num_classes": 1}, "num_classes"),
+    ({"pair_buckets": -1}, "pair_buckets"), ({"scale": "big"}, "scale"), ({"l2": -0.1}, "l2"),
+    ({"vocabulary_size": True}, "vocabulary_size"),
+])
+def test_bad_arguments_are_refused_by_name(arguments, message):
+    with pytest.raises(InputError, match=message):
+        NgramLogits(**{"vocabulary_size": 10, "num_classes": 2, **arguments})
+
+
+def test_word_pairs_learn_what_single_words_cannot():
+    # Each word is as often positive as negative; only the pairs tell the labels apart.
+    texts = ["very good", "not good", "very bad", "not bad"] * 16
+    labels = np.array([1, 0, 0, 1] * 16)
+    tokenizer = WordTokenizer(max_vocabulary_size=20)
+    tokenizer.adapt(texts)
+    preprocessor = TextClassifierPreprocessor(tokenizer, 8)
+    ids = preprocessor(texts[:4])
+    accuracy = {}
+    for buckets in (0, 64):
+        layer = fit_ngram_logits(preprocessor, texts, labels, num_classes=2, l2=0.0, epochs=30,
+                                 pair_buckets=buckets, batch_size=8, learning_rate=0.1)
+        accuracy[buckets] = float(np.mean(layer(ids).numpy().argmax(1) == labels[:4]))
+    assert accuracy[64] == 1.0
+    assert accuracy[0] <= 0.75
+
+
+def test_fit_stacking_recovers_the_weights_that_made_the_labels():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(20_000, 2)) * 2
+    labels = (rng.random(20_000) < 1 / (1 + np.exp(-features @ np.array([1.5, -0.5])))).astype(int)
+    np.testing.assert_allclose(ngram_stacking.fit_stacking(features, labels), [1.5, -0.5], atol=0.08)
+    # One column: the inverse of the temperature that fits best.
+    halved = (rng.random(20_000) < 1 / (1 + np.exp(-features[:, 0] / 2))).astype(int)
+    assert ngram_stacking.fit_stacking(features[:, :1], halved)[0] == pytest.approx(0.5, abs=0.04)
+
+
+def fold_line(fold, network, labels, *, seed=0, folds=3, headline=0.8):
+    positive = 1 / (1 + np.exp(-np.asarray(network)))
+    return json.dumps({"preset": "sentiment-lstm", "seed": seed, "overrides": {}, "headline_positive": headline,
+                       "held_out": f"fold {fold} of {folds} of train + validation",
+                       "validation_positive_probabilities": positive.tolist(), "validation_labels": [int(y) for y in labels]})
+
+
+def synthetic(folds=3, size=400, informative=True, seed=0):
+    rng = np.random.default_rng(seed)
+    lines, ngram = [], {}
+    for fold in range(folds):
+        truth = rng.normal(size=size) * 2
+        labels = (rng.random(size) < 1 / (1 + np.exp(-truth))).astype(int)
+        network = truth + rng.normal(size=size) * 2  # Two noisy views of the same signal.
+        other = (truth + rng.normal(size=size) * 2) if informative else rng.normal(size=size)
+        lines.append(fold_line(fold, network, labels))
+        ngram[fold] = (other, -1.0)
+    return lines, ngram
+
+
+def cells(row):
+    return [c.strip() for c in row.strip("|").split("|")]
+
+
+def test_an_informative_second_model_raises_the_accuracy_and_a_noise_one_gets_no_weight():
+    lines, ngram = synthetic()
+    rows = ngram_stacking.stacking_table(lines, ngram, size=200, draws=5)
+    assert len(rows) == 3
+    row = cells(rows[2])
+    assert row[0] == "sentiment-lstm seed 0 {}"
+    assert float(row[3].rstrip("%")) > 3.0  # Two views of equal noise: a large gain.
+    network_weight, ngram_weight = map(float, row[-1].split(","))
+    assert ngram_weight == pytest.approx(network_weight, abs=0.2)
+    # The headline: 0.8 under the network's temperature; the n-gram logit (-1) pulls it down.
+    alone, stacked = row[9].split(" / ")
+    assert all(float(a) > float(s) for a, s in zip(alone.split(), stacked.split()))
+    noise_lines, noise = synthetic(informative=False)
+    row = cells(ngram_stacking.stacking_table(noise_lines, noise, size=200, draws=5)[2])
+    assert abs(float(row[-1].split(",")[1])) < 0.1
+    assert abs(float(row[3].rstrip("%"))) < 1.0
+
+
+def test_runs_without_every_fold_are_left_out_and_mismatched_logits_refused():
+    lines, ngram = synthetic()
+    assert len(ngram_stacking.stacking_table(lines[:2], ngram, size=200, draws=5)) == 2  # No run has all folds.
+    short = {**ngram, 1: (ngram[1][0][:-1], -1.0)}
+    with pytest.raises(SeqzooError, match="do not match its folds"):
+        ngram_stacking.stacking_table(lines, short, size=200, draws=5)
+    with pytest.raises(SeqzooError, match="Line 1 is not a tuning result"):
+        ngram_stacking.stacking_table(["{}"], ngram)
+
+
+def test_the_command_refuses_a_missing_log_and_a_log_without_cross_validation(tmp_path, capsys):
+    assert ngram_stacking.main([str(tmp_path / "missing.jsonl")]) == 2
+    assert "is not a file" in capsys.readouterr().err
+    log = tmp_path / "cv.jsonl"
+    log.write_text(synthetic(folds=2)[0][0] + "\n")
+    assert ngram_stacking.main([str(log), "--folds", "3"]) == 2
+    assert "holds out all 3 folds" in capsys.readouterr().err
+    assert ngram_stacking.main([str(log), "--l2", "-1"]) == 2
+    assert "l2" in capsys.readouterr().err
