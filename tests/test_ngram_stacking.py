@@ -30,7 +30,8 @@ def layer_with(word_rows: dict, pair_rows: dict = None, *, buckets=11, bias=(0.0
 
 
 def test_the_logits_sum_the_words_and_the_adjacent_word_pairs_and_ignore_padding():
-    layer = layer_with({5: (1.0, 2.0), 7: (0.5, -1.0), 3: (10.0, 10.0)}, {(5, 7): (0.25, 4.0)}, bias=(0.1, 0.2))
+    layer = layer_with({5: (1.0, 2.0), 7: (0.5, -1.0), 3: (10.0, 10.0)},
+                       {(5, 7): (0.25, 4.0), (0, 7): (100.0, 100.0), (5, 0): (100.0, 100.0)}, bias=(0.1, 0.2))
     out = layer(np.array([[5, 7, 0, 0], [7, 5, 0, 0], [5, 0, 7, 0]])).numpy()
     np.testing.assert_allclose(out[0], [1.0 + 0.5 + 0.25 + 0.1, 2.0 - 1.0 + 4.0 + 0.2], rtol=1e-6)
     # The pair counts in its order only, and not across padding.
@@ -100,14 +101,14 @@ def fold_line(fold, network, labels, *, seed=0, folds=3, headline=0.8):
                        "validation_positive_probabilities": positive.tolist(), "validation_labels": [int(y) for y in labels]})
 
 
-def synthetic(folds=3, size=400, informative=True, seed=0):
+def synthetic(folds=3, size=400, informative=True, seed=0, noise=(2.0, 2.0, 2.0)):
     rng = np.random.default_rng(seed)
     lines, ngram = [], {}
     for fold in range(folds):
         truth = rng.normal(size=size) * 2
         labels = (rng.random(size) < 1 / (1 + np.exp(-truth))).astype(int)
         network = truth + rng.normal(size=size) * 2  # Two noisy views of the same signal.
-        other = (truth + rng.normal(size=size) * 2) if informative else rng.normal(size=size)
+        other = (truth + rng.normal(size=size) * noise[fold]) if informative else rng.normal(size=size)
         lines.append(fold_line(fold, network, labels))
         ngram[fold] = (other, -1.0)
     return lines, ngram
@@ -126,6 +127,15 @@ def test_an_informative_second_model_raises_the_accuracy_and_a_noise_one_gets_no
     assert float(row[3].rstrip("%")) > 3.0  # Two views of equal noise: a large gain.
     network_weight, ngram_weight = map(float, row[-1].split(","))
     assert ngram_weight == pytest.approx(network_weight, abs=0.2)
+    # Each fold's weights are fitted on the other folds only, as a twin's temperature is.
+    lines, ngram = synthetic(noise=(8.0, 1.0, 1.0))
+    row = cells(ngram_stacking.stacking_table(lines, ngram, size=200, draws=5)[2])
+    parts = [(np.log(np.asarray(p) / (1 - np.asarray(p))), np.asarray(y)) for p, y in (
+        (json.loads(x)["validation_positive_probabilities"], json.loads(x)["validation_labels"]) for x in lines)]
+    expected = np.mean([ngram_stacking.fit_stacking(
+        np.concatenate([np.stack([parts[o][0], ngram[o][0]], 1) for o in range(3) if o != f]),
+        np.concatenate([parts[o][1] for o in range(3) if o != f])) for f in range(3)], axis=0)
+    assert row[-1] == f"{expected[0]:.2f}, {expected[1]:.2f}"
     # The headline: 0.8 under the network's temperature; the n-gram logit (-1) pulls it down.
     alone, stacked = row[9].split(" / ")
     assert all(float(a) > float(s) for a, s in zip(alone.split(), stacked.split()))
