@@ -9,7 +9,7 @@ import pytest
 
 from seqzoo.errors import InputError, SeqzooError
 from seqzoo.layers.word_tokenizer import WordTokenizer
-from seqzoo.models.ngram_logits import PAIR_MULTIPLIER, NgramLogits, fit_ngram_logits
+from seqzoo.models.ngram_logits import PAIR_MULTIPLIER, NgramLogits, fit_ngram_logits, fit_scale_and_temperature
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 from seqzoo.recipes import ngram_stacking
 
@@ -84,14 +84,18 @@ def test_word_pairs_learn_what_single_words_cannot():
     assert accuracy[0] <= 0.75
 
 
-def test_fit_stacking_recovers_the_weights_that_made_the_labels():
+def test_the_scale_and_temperature_are_the_ones_that_made_the_labels():
     rng = np.random.default_rng(0)
-    features = rng.normal(size=(20_000, 2)) * 2
-    labels = (rng.random(20_000) < 1 / (1 + np.exp(-features @ np.array([1.5, -0.5])))).astype(int)
-    np.testing.assert_allclose(ngram_stacking.fit_stacking(features, labels), [1.5, -0.5], atol=0.08)
-    # One column: the inverse of the temperature that fits best.
-    halved = (rng.random(20_000) < 1 / (1 + np.exp(-features[:, 0] / 2))).astype(int)
-    assert ngram_stacking.fit_stacking(features[:, :1], halved)[0] == pytest.approx(0.5, abs=0.04)
+    network, other = rng.normal(size=(2, 6_000)) * 2
+    made = 1 / (1 + np.exp(-(network + 0.5 * other) / 2))  # scale 0.5, temperature 2
+    labels = (rng.random(6_000) < made).astype(int)
+    as_logits = lambda logit: np.stack([np.zeros_like(logit), logit], axis=1)  # noqa: E731
+    rows = np.arange(6_000)
+    scale, temperature = fit_scale_and_temperature(as_logits(network), as_logits(other), rows, np.ones(6_000), labels)
+    assert scale == pytest.approx(0.5, abs=0.08)
+    assert temperature == pytest.approx(2.0, rel=0.08)
+    noise = rng.normal(size=6_000)
+    assert fit_scale_and_temperature(as_logits(network), as_logits(noise), rows, np.ones(6_000), labels)[0] < 0.1
 
 
 def fold_line(fold, network, labels, *, seed=0, folds=3, headline=0.8):
@@ -132,9 +136,16 @@ def test_an_informative_second_model_raises_the_accuracy_and_a_noise_one_gets_no
     row = cells(ngram_stacking.stacking_table(lines, ngram, size=200, draws=5)[2])
     parts = [(np.log(np.asarray(p) / (1 - np.asarray(p))), np.asarray(y)) for p, y in (
         (json.loads(x)["validation_positive_probabilities"], json.loads(x)["validation_labels"]) for x in lines)]
-    expected = np.mean([ngram_stacking.fit_stacking(
-        np.concatenate([np.stack([parts[o][0], ngram[o][0]], 1) for o in range(3) if o != f]),
-        np.concatenate([parts[o][1] for o in range(3) if o != f])) for f in range(3)], axis=0)
+    as_logits = lambda logit: np.stack([np.zeros_like(logit), logit], axis=1)  # noqa: E731
+    fitted = []
+    for f in range(3):
+        others = [o for o in range(3) if o != f]
+        labels = np.concatenate([parts[o][1] for o in others])
+        scale, temperature = fit_scale_and_temperature(
+            as_logits(np.concatenate([parts[o][0] for o in others])), as_logits(np.concatenate([ngram[o][0] for o in others])),
+            np.arange(len(labels)), np.ones(len(labels)), labels)
+        fitted.append([1 / temperature, scale / temperature])
+    expected = np.mean(fitted, axis=0)
     assert row[-1] == f"{expected[0]:.2f}, {expected[1]:.2f}"
     # The headline: 0.8 under the network's temperature; the n-gram logit (-1) pulls it down.
     alone, stacked = row[9].split(" / ")
@@ -164,3 +175,21 @@ def test_the_command_refuses_a_missing_log_and_a_log_without_cross_validation(tm
     assert "holds out all 3 folds" in capsys.readouterr().err
     assert ngram_stacking.main([str(log), "--l2", "-1"]) == 2
     assert "l2" in capsys.readouterr().err
+
+
+def test_the_search_by_thirds_finds_the_temperature_that_the_full_grid_does():
+    from seqzoo.models.calibration import TEMPERATURES, fit_temperature, negative_log_likelihood
+    from seqzoo.models.ngram_logits import grid_minimum
+
+    rng = np.random.default_rng(1)
+    for spread in (0.3, 1.0, 4.0, 30.0):
+        logits = rng.normal(size=(500, 3)) * spread
+        labels = rng.integers(0, 3, 500)
+        rows = np.arange(500)
+        found, value = grid_minimum(lambda t: negative_log_likelihood(logits, rows, np.ones(500), labels, t),
+                                    TEMPERATURES)
+        assert found == fit_temperature(logits, rows, np.ones(500), labels)
+        assert value == negative_log_likelihood(logits, rows, np.ones(500), labels, found)
+    assert grid_minimum(lambda x: abs(x - 3), np.arange(10.0)) == (3.0, 0.0)
+    assert grid_minimum(lambda x: x, np.arange(10.0)) == (0.0, 0.0)
+    assert grid_minimum(lambda x: -x, np.arange(10.0)) == (9.0, -9.0)

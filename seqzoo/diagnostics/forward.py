@@ -42,6 +42,9 @@ def check_model(model, tasks=TASKS) -> str:
         what = type(model).__name__ if task is None else f"a {task} model"
         raise InputError(f"Expected a seqzoo task model of {' or '.join(tasks)} (from seqzoo.load or "
                          f"seqzoo.build), got {what}.")
+    if getattr(model, "ngram_logits", None) is not None:
+        raise InputError("This classifier adds an n-gram model's logits to its network's (stack_ngrams); the "
+                         "diagnostics read the network only. Pass the classifier it was stacked from.")
     return task
 
 

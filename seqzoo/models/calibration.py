@@ -71,16 +71,22 @@ def chunk_probabilities(logits: np.ndarray, owners: np.ndarray, sizes: np.ndarra
     return summed / summed.sum(axis=1, keepdims=True)
 
 
+def negative_log_likelihood(logits: np.ndarray, owners: np.ndarray, sizes: np.ndarray, labels: np.ndarray,
+                            temperature: float = 1.0) -> float:
+    """The mean negative log-likelihood of `labels` under the texts' `chunk_probabilities`."""
+    rows = np.arange(len(labels))
+    if len(owners) == len(labels) and np.array_equal(owners, rows):  # One chunk per text: a log-softmax.
+        scaled = np.asarray(logits, np.float64) / temperature
+        top = scaled.max(axis=1)
+        log_partition = top + np.log(np.exp(scaled - top[:, None]).sum(axis=1))
+        return float(np.mean(np.minimum(log_partition - scaled[rows, labels], -np.log(1e-12))))
+    probs = chunk_probabilities(logits, owners, sizes, len(labels), temperature)
+    return float(-np.mean(np.log(np.maximum(probs[rows, labels], 1e-12))))
+
+
 def fit_temperature(logits: np.ndarray, owners: np.ndarray, sizes: np.ndarray, labels: np.ndarray) -> float:
     """The temperature in `TEMPERATURES` with the lowest negative log-likelihood of `labels`."""
-    count = len(labels)
-    rows = np.arange(count)
-
-    def nll(temperature: float) -> float:
-        probs = chunk_probabilities(logits, owners, sizes, count, temperature)
-        return float(-np.mean(np.log(np.maximum(probs[rows, labels], 1e-12))))
-
-    return float(min(TEMPERATURES, key=nll))
+    return float(min(TEMPERATURES, key=lambda t: negative_log_likelihood(logits, owners, sizes, labels, t)))
 
 
 def expected_calibration_error(probabilities: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:

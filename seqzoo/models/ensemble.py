@@ -58,6 +58,9 @@ def fold_ensemble(members):
         if not isinstance(member, TextClassifier) or member.preprocessor is None:
             raise InputError(f"Member {i} is {type(member).__name__}; fold_ensemble takes TextClassifiers "
                              "with a preprocessor (raw strings in).")
+        if member.ngram_logits is not None:
+            raise InputError(f"Member {i} adds an n-gram model's logits (stack_ngrams); fold the networks it "
+                             "was stacked from, then stack the folded classifier.")
         if i and _shape(member) != _shape(first):
             raise InputError(f"Member {i} differs from member 0 in {_difference(member, first)}; "
                              "fold only members of one recipe (same vocabulary, labels and sizes).")

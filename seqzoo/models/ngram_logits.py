@@ -10,8 +10,10 @@ reads the word ids that the classifier's tokenizer already made.
 from __future__ import annotations
 
 import keras
+import numpy as np
 import tensorflow as tf
 
+from seqzoo.models.calibration import TEMPERATURES, negative_log_likelihood
 from seqzoo.validation import check_float, check_int
 
 PAIR_MULTIPLIER = 1_000_003  # A prime: (first * PAIR_MULTIPLIER + second) mod buckets spreads the pairs.
@@ -71,7 +73,7 @@ class NgramLogits(keras.layers.Layer):
 
 
 def fit_ngram_logits(preprocessor, texts, labels, *, num_classes: int, l2: float, epochs: int,
-                     pair_buckets: int = 2 ** 18, batch_size: int = 256, learning_rate: float = 1e-2,
+                     vocabulary_size: int | None = None, pair_buckets: int = 2 ** 18, batch_size: int = 256, learning_rate: float = 1e-2,
                      seed: int = 0) -> NgramLogits:
     """An `NgramLogits` fitted alone (logistic regression) on `texts` read by a classifier's `preprocessor`.
 
@@ -79,6 +81,7 @@ def fit_ngram_logits(preprocessor, texts, labels, *, num_classes: int, l2: float
         preprocessor: The classifier's preprocessor (its word ids are the layer's input).
         texts, labels: Training texts and int labels.
         num_classes: Logits per text.
+        vocabulary_size: Word ids the layer takes (default: the tokenizer's).
         l2, epochs, pair_buckets: The fit's L2 penalty, passes over the texts and hash buckets.
         batch_size, learning_rate, seed: Adam's batches, step size, and the batch order's seed.
 
@@ -87,7 +90,8 @@ def fit_ngram_logits(preprocessor, texts, labels, *, num_classes: int, l2: float
     """
     keras.utils.set_random_seed(seed)
     ids = preprocessor(texts)
-    layer = NgramLogits(preprocessor.tokenizer.vocabulary_size, num_classes, pair_buckets=pair_buckets, l2=l2,
+    vocabulary_size = preprocessor.tokenizer.vocabulary_size if vocabulary_size is None else vocabulary_size
+    layer = NgramLogits(vocabulary_size, num_classes, pair_buckets=pair_buckets, l2=l2,
                         name="ngram_logits")
     inputs = keras.Input((None,), dtype="int32")
     model = keras.Model(inputs, layer(inputs))
@@ -95,3 +99,58 @@ def fit_ngram_logits(preprocessor, texts, labels, *, num_classes: int, l2: float
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     model.fit(ids, tf.convert_to_tensor(labels, "int32"), epochs=epochs, batch_size=batch_size, verbose=0)
     return layer
+
+
+SCALES = np.linspace(0.0, 4.0, 321)  # The n-gram logits' weight: 0 to 4 in steps of 0.0125.
+
+
+def fit_scale_and_temperature(logits: np.ndarray, ngram_logits: np.ndarray, owners: np.ndarray, sizes: np.ndarray,
+                              labels: np.ndarray) -> tuple[float, float]:
+    """(scale, temperature) that make softmax((logits + scale * ngram_logits) / temperature) fit `labels` best.
+
+    Both are fitted by the negative log-likelihood of held-out texts, as a
+    temperature alone is (`seqzoo.models.calibration.fit_temperature`), on the
+    grids `SCALES` and `TEMPERATURES`. Each is searched by thirds: for texts of
+    one chunk the likelihood is convex in the scale and in 1 / temperature, so
+    the search finds the grid's best point with about 30 evaluations, not all.
+
+    Args:
+        logits: [chunks, classes] a network's logits (before any temperature).
+        ngram_logits: [chunks, classes] an n-gram model's logits of the same chunks.
+        owners, sizes: The text each chunk belongs to and its words (`TextClassifierPreprocessor.chunks`).
+        labels: [texts] int labels.
+
+    Example:
+    >>> scale, temperature = fit_scale_and_temperature(network, ngrams, np.arange(n), np.ones(n), labels)
+    """
+    def best_temperature(scale: float) -> tuple[float, float]:
+        combined = logits + scale * ngram_logits
+        return grid_minimum(lambda t: negative_log_likelihood(combined, owners, sizes, labels, t), TEMPERATURES)
+
+    scale, (temperature, _) = grid_minimum(best_temperature, SCALES, key=lambda found: found[1])
+    return float(scale), float(temperature)
+
+
+def grid_minimum(objective, grid, *, key=lambda value: value):
+    """(point, objective(point)) at the best point of a sorted `grid`, searched by thirds (for a unimodal objective).
+
+    Example:
+    >>> grid_minimum(lambda x: (x - 0.3) ** 2, np.linspace(0, 1, 11))
+    (0.3, 0.0)
+    """
+    values: dict[int, object] = {}
+
+    def at(i: int):
+        if i not in values:
+            values[i] = objective(float(grid[i]))
+        return values[i]
+
+    low, high = 0, len(grid) - 1
+    while high - low > 2:
+        left, right = low + (high - low) // 3, high - (high - low) // 3
+        if key(at(left)) <= key(at(right)):
+            high = right
+        else:
+            low = left
+    best = min(range(low, high + 1), key=lambda i: key(at(i)))
+    return float(grid[best]), at(best)

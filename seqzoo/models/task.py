@@ -174,10 +174,12 @@ class Task(keras.Model):
             "preprocessor": keras.saving.serialize_keras_object(self.preprocessor),
         }
 
+    nested_layers = ("backbone", "preprocessor")  # Config entries that are serialised layers.
+
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        for key in ("backbone", "preprocessor"):
+        for key in cls.nested_layers:
             if isinstance(config.get(key), dict):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)

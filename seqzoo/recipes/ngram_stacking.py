@@ -5,9 +5,10 @@ A recurrent network and a linear model over words and word pairs
 recipe fits the n-gram model on the training part of every cross-validation
 fold of `seqzoo.recipes.sentiment_tuning` (the same fixed folds), and stacks
 it with every run of the tuning log: the network's logit and the n-gram
-model's are weighted by the logistic regression (no intercept) that fits the
-run's other folds best, and the weights are applied to the held-out fold, as
-a twin's temperature is. The baseline is the network under the temperature
+model's are weighed as `TextClassifier.stack_ngrams` weighs them (a scale of
+the n-gram logits and a temperature, by the likelihood of the run's other
+folds: `fit_scale_and_temperature`), and applied to the held-out fold, as a
+twin's temperature is. The baseline is the network under the temperature
 fitted the same way. Per run it prints the pooled accuracy of both, their
 paired difference, the calibration error on subsets of the test split's size,
 and the headline review's probability. The test split is never loaded.
@@ -25,8 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from seqzoo.errors import SeqzooError
-from seqzoo.models.calibration import expected_calibration_error
+from seqzoo.models.calibration import expected_calibration_error, fit_temperature
 from seqzoo.models.calibration_noise import calibration_errors_of_subsets
+from seqzoo.models.ngram_logits import fit_scale_and_temperature
 from seqzoo.recipes.paired import paired_difference
 from seqzoo.recipes.sentiment_compare import FOLD, recipe_label
 from seqzoo.validation import check_float, check_int, int_flag
@@ -65,27 +67,6 @@ def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: in
     return result
 
 
-def fit_stacking(features: np.ndarray, labels: np.ndarray, iterations: int = 50) -> np.ndarray:
-    """Weights w (no intercept) of the logistic regression P(positive) = sigmoid(features @ w), by Newton's method.
-
-    Args:
-        features: [N, K] logits of K models (a temperature alone: K = 1).
-        labels: [N] 0 or 1.
-
-    Example:
-    >>> fit_stacking(np.array([[2.0], [-1.0], [1.0]]), np.array([1, 0, 0]))
-    array([0.4...])
-    """
-    features, labels = np.asarray(features, np.float64), np.asarray(labels, np.float64)
-    weights = np.zeros(features.shape[1])
-    for _ in range(iterations):
-        positive = 1 / (1 + np.exp(-features @ weights))
-        gradient = features.T @ (positive - labels)
-        hessian = (features * (positive * (1 - positive))[:, None]).T @ features + 1e-9 * np.eye(len(weights))
-        weights -= np.linalg.solve(hessian, gradient)
-    return weights
-
-
 def _runs(lines, folds: int) -> dict[str, dict[int, tuple]]:
     """Runs of the log held out on every one of `folds` folds: label -> fold -> (network logit, labels, headline)."""
     runs: dict[str, dict] = {}
@@ -107,6 +88,11 @@ def _runs(lines, folds: int) -> dict[str, dict[int, tuple]]:
                                                     np.asarray(result["validation_labels"]),
                                                     np.log(headline / (1 - headline)))
     return {label: parts for label, parts in runs.items() if sorted(parts) == list(range(folds))}
+
+
+def _two_class(logit: np.ndarray) -> np.ndarray:
+    """Logits of (negative, positive) from the logit of positive minus negative."""
+    return np.stack([np.zeros_like(logit), logit], axis=1)
 
 
 def _probabilities(logit: np.ndarray) -> np.ndarray:
@@ -138,12 +124,15 @@ def stacking_table(lines, ngram: dict[int, tuple[np.ndarray, float]], *, size: i
         for fold, (network, labels, headline) in sorted(parts.items()):
             others = [other for other in parts if other != fold]
             fit_labels = np.concatenate([parts[o][1] for o in others])
-            both = np.concatenate([np.stack([parts[o][0], ngram[o][0]], axis=1) for o in others])
-            temperature_weight = fit_stacking(both[:, :1], fit_labels)[0]
-            weight = fit_stacking(both, fit_labels)
+            network_fit, ngram_fit = (np.concatenate([source[o][0] for o in others]) for source in (parts, ngram))
+            count = len(fit_labels)
+            alone_temperature = fit_temperature(_two_class(network_fit), np.arange(count), np.ones(count), fit_labels)
+            scale, temperature = fit_scale_and_temperature(_two_class(network_fit), _two_class(ngram_fit),
+                                                           np.arange(count), np.ones(count), fit_labels)
+            weight = np.array([1.0, scale]) / temperature
             weights.append(weight)
             for logit, right, error, head, head_logit in (
-                    (temperature_weight * network, alone, errors[0], headlines[0], temperature_weight * headline),
+                    (network / alone_temperature, alone, errors[0], headlines[0], headline / alone_temperature),
                     (weight[0] * network + weight[1] * ngram[fold][0], stacked, errors[1], headlines[1],
                      weight[0] * headline + weight[1] * ngram[fold][1])):
                 right.append(((logit > 0) == labels).astype("int64"))

@@ -96,8 +96,8 @@ from seqzoo.validation import check_int
 # lower calibration error before the temperature (0.009-0.023 against 0.021-0.036) but, once a
 # twin's temperature is applied, every recipe tried is within 0.003 of a perfectly calibrated model.
 # Eleventh round ("What the eleventh round measured"; seqzoo.recipes.ngram_stacking): stacking each
-# network with an n-gram logistic regression gains 0.47-0.73 points on the shipped recipes' seeds
-# (0.32-1.16 over all 23 runs in the log), calibration unchanged, but lowers the headline review in
+# network with an n-gram logistic regression gains 0.48-0.72 points on the shipped recipes' seeds
+# (0.34-1.12 over all 23 runs in the log), calibration unchanged, but lowers the headline review in
 # 63 of 69 fold-runs. Not in the presets: the review's >= 0.9 is a must, 81.5% a should.
 _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embeddings_trainable": True}
 PRESETS = {

@@ -1,0 +1,114 @@
+"""TextClassifier.stack_ngrams: an n-gram model beside the network, in the graph, saved, exported and refused where it cannot go."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import seqzoo
+from seqzoo.errors import InputError
+from seqzoo.models.ngram_logits import NgramLogits
+from seqzoo.models.text_classifier import TextClassifier
+
+# Each word is as often positive as negative: the labels are in the word pairs.
+TEXTS = ["very good", "not good", "very bad", "not bad", "quite good", "hardly good"] * 12
+LABELS = [1, 0, 0, 1, 1, 0] * 12
+
+
+@pytest.fixture(scope="module")
+def classifier():
+    clf = seqzoo.build("lstm", "text_classification", texts=TEXTS, hidden_size=4, sequence_length=8, seed=0)
+    clf.compile()
+    clf.fit(TEXTS, LABELS, epochs=1, batch_size=16, verbose=0)
+    return clf
+
+
+# Held-out labels with 4 of 36 flipped: no model gets them all right, so the temperature is a real minimum.
+HELD_LABELS = [1 - y if i in (3, 10, 20, 31) else y for i, y in enumerate(LABELS[:36])]
+
+
+@pytest.fixture(scope="module")
+def stacked(classifier):
+    return classifier.stack_ngrams(TEXTS, LABELS, TEXTS[:36], HELD_LABELS, epochs=20, pair_buckets=64)
+
+
+def test_the_stacked_classifier_adds_the_scaled_ngram_logits_and_reads_the_pairs(classifier, stacked):
+    assert stacked is not classifier and classifier.ngram_logits is None
+    assert isinstance(stacked.ngram_logits, NgramLogits) and stacked.ngram_logits.scale > 0
+    assert stacked.backbone is classifier.backbone  # Shared, as with_new_head shares it.
+    ids = classifier.preprocessor(TEXTS[:6])
+    network = classifier(ids, training=False).numpy() * classifier.temperature
+    expected = tf.nn.softmax((network + stacked.ngram_logits(ids).numpy()) / stacked.temperature).numpy()
+    np.testing.assert_allclose(stacked.predict(TEXTS[:6]), expected, atol=1e-5)
+    assert np.mean(stacked.predict(TEXTS).argmax(1) == LABELS) == 1.0
+    assert np.mean(classifier.predict(TEXTS).argmax(1) == LABELS) < 0.9  # One epoch of 4 units: not yet.
+
+
+def test_the_fast_path_and_batches_agree_and_a_saved_preset_loads_the_same(stacked, tmp_path):
+    few = stacked.predict(TEXTS[:5])
+    many = stacked.predict(TEXTS * 4)[:5]
+    np.testing.assert_allclose(few, many, atol=1e-6)
+    stacked.save_preset(tmp_path / "stacked")
+    config = (tmp_path / "stacked" / "config.json").read_text()
+    assert '"seqzoo>NgramLogits"' in config
+    again = seqzoo.load(tmp_path / "stacked")
+    assert again.ngram_logits.scale == stacked.ngram_logits.scale and again.temperature == stacked.temperature
+    np.testing.assert_allclose(again.predict(TEXTS[:6]), stacked.predict(TEXTS[:6]), atol=1e-6)
+
+
+def test_held_out_texts_that_cannot_weigh_the_two_models_get_a_warning(classifier):
+    from seqzoo.errors import SeqzooWarning
+
+    with pytest.warns(SeqzooWarning, match=r"stack_ngrams set the temperature to 0.05, the edge of the range "
+                                            r"searched \(0.05-20\): 12 held-out texts that the model gets all right"):
+        classifier.stack_ngrams(TEXTS, LABELS, TEXTS[:12], LABELS[:12], epochs=20, pair_buckets=64)
+
+
+def test_a_classifier_without_the_branch_keeps_its_config(classifier):
+    assert "ngram_logits" not in classifier.get_config()
+
+
+def test_the_tflite_export_runs_the_branch_too(stacked, tmp_path):
+    from seqzoo.export import export_tflite
+
+    path = export_tflite(stacked, tmp_path / "stacked.tflite")
+    runner = tf.lite.Interpreter(model_path=str(path)).get_signature_runner("serving_default")
+    ids = stacked.preprocessor(["not bad"]).numpy()
+    ids = np.pad(ids, [[0, 0], [0, 8 - ids.shape[1]]]).astype(np.int32)
+    np.testing.assert_allclose(runner(token_ids=ids)["probabilities"], stacked.predict(["not bad"]), atol=1e-5)
+
+
+def test_what_the_branch_cannot_go_through_is_refused_by_name(classifier, stacked):
+    from seqzoo.diagnostics import attributions
+    from seqzoo.models.ensemble import fold_ensemble
+
+    with pytest.raises(InputError, match="already adds an n-gram model"):
+        stacked.stack_ngrams(TEXTS, LABELS, TEXTS, LABELS)
+    with pytest.raises(InputError, match="diagnostics read the network only"):
+        attributions(stacked, "not bad")
+    with pytest.raises(InputError, match="Member 1 adds an n-gram model"):
+        fold_ensemble([classifier, stacked])
+    renamed = stacked.with_new_head(labels=["a", "b", "c"])
+    assert renamed.ngram_logits is None and renamed.num_classes == 3
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"l2": -1.0}, "l2"), ({"epochs": 0}, "epochs"), ({"pair_buckets": -1}, "pair_buckets"),
+    ({"seed": -1}, "seed"), ({"batch_size": 0}, "batch_size"),
+    ({"labels": LABELS[:-1]}, "one label per text"), ({"validation_labels": ["good"] * 6}, "Label 0"),
+    ({"texts": [], "labels": []}, "at least one training text"),
+])
+def test_bad_arguments_are_refused_before_any_fit(classifier, arguments, message):
+    given = {"texts": TEXTS, "labels": LABELS, "validation_texts": TEXTS[:6], "validation_labels": LABELS[:6],
+             **arguments}
+    with pytest.raises(InputError, match=message):
+        classifier.stack_ngrams(given.pop("texts"), given.pop("labels"), given.pop("validation_texts"),
+                                given.pop("validation_labels"), **given)
+
+
+def test_a_branch_that_does_not_fit_the_classifier_is_refused(classifier):
+    wrong = NgramLogits(vocabulary_size=classifier.backbone.vocabulary_size, num_classes=3)
+    with pytest.raises(InputError, match="3 logits, but this classifier has"):
+        TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits=wrong, pooling="last")
+    with pytest.raises(InputError, match="must be an NgramLogits layer"):
+        TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits="ngrams", pooling="last")
