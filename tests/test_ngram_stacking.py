@@ -193,3 +193,24 @@ def test_the_search_by_thirds_finds_the_temperature_that_the_full_grid_does():
     assert grid_minimum(lambda x: abs(x - 3), np.arange(10.0)) == (3.0, 0.0)
     assert grid_minimum(lambda x: x, np.arange(10.0)) == (0.0, 0.0)
     assert grid_minimum(lambda x: -x, np.arange(10.0)) == (9.0, -9.0)
+
+
+def test_the_likelihood_of_one_chunk_texts_is_the_one_of_their_chunk_probabilities():
+    from seqzoo.models.calibration import chunk_probabilities, negative_log_likelihood
+
+    rng = np.random.default_rng(2)
+    logits = (rng.normal(size=(300, 4)) * 5).astype(np.float32)
+    labels = rng.integers(0, 4, 300)
+    rows, sizes = np.arange(300), np.ones(300, np.float32)
+    for temperature in (0.05, 0.7, 1.0, 6.0):
+        probabilities = chunk_probabilities(logits, rows, sizes, 300, temperature)
+        expected = -np.mean(np.log(np.maximum(probabilities[rows, labels], 1e-12)))
+        assert negative_log_likelihood(logits, rows, sizes, labels, temperature) == pytest.approx(expected, rel=1e-6)
+    # One chunk per text in another order: each chunk still counts for its own text.
+    order = rng.permutation(300)
+    shuffled = negative_log_likelihood(logits[order], rows[order], sizes, labels)
+    assert shuffled == pytest.approx(negative_log_likelihood(logits, rows, sizes, labels), rel=1e-6)
+    # Two chunks of one text: the chunk-averaged probabilities, not a log-softmax per chunk.
+    two = negative_log_likelihood(logits[:2], np.array([0, 0]), np.array([1.0, 3.0]), labels[:1])
+    mixed = chunk_probabilities(logits[:2], np.array([0, 0]), np.array([1.0, 3.0]), 1)
+    assert two == pytest.approx(-np.log(mixed[0, labels[0]]), rel=1e-6)

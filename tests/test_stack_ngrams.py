@@ -44,6 +44,16 @@ def test_the_stacked_classifier_adds_the_scaled_ngram_logits_and_reads_the_pairs
     assert np.mean(classifier.predict(TEXTS).argmax(1) == LABELS) < 0.9  # One epoch of 4 units: not yet.
 
 
+def test_the_temperature_the_classifier_had_is_undone_before_the_two_are_weighed(classifier, stacked):
+    classifier.temperature = 2.5
+    try:
+        again = classifier.stack_ngrams(TEXTS, LABELS, TEXTS[:36], HELD_LABELS, epochs=20, pair_buckets=64)
+    finally:
+        classifier.temperature = 1.0
+    assert again.ngram_logits.scale == stacked.ngram_logits.scale
+    assert again.temperature == stacked.temperature
+
+
 def test_the_fast_path_and_batches_agree_and_a_saved_preset_loads_the_same(stacked, tmp_path):
     few = stacked.predict(TEXTS[:5])
     many = stacked.predict(TEXTS * 4)[:5]
@@ -110,5 +120,8 @@ def test_a_branch_that_does_not_fit_the_classifier_is_refused(classifier):
     wrong = NgramLogits(vocabulary_size=classifier.backbone.vocabulary_size, num_classes=3)
     with pytest.raises(InputError, match="3 logits, but this classifier has"):
         TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits=wrong, pooling="last")
+    narrow = NgramLogits(vocabulary_size=classifier.backbone.vocabulary_size - 1, num_classes=2)
+    with pytest.raises(InputError, match=f"{classifier.backbone.vocabulary_size} word ids and 2 classes"):
+        TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits=narrow, pooling="last")
     with pytest.raises(InputError, match="must be an NgramLogits layer"):
         TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits="ngrams", pooling="last")
