@@ -74,6 +74,16 @@ def test_held_out_texts_that_cannot_weigh_the_two_models_get_a_warning(classifie
         classifier.stack_ngrams(TEXTS, LABELS, TEXTS[:12], LABELS[:12], epochs=20, pair_buckets=64)
 
 
+def test_a_stacked_classifier_fine_tunes_both_parts_and_the_l2_counts_in_training():
+    own = seqzoo.build("gru", "text_classification", texts=TEXTS, hidden_size=4, sequence_length=8, seed=0)
+    stacked = own.stack_ngrams(TEXTS, LABELS, TEXTS[:36], HELD_LABELS, epochs=5, pair_buckets=64, l2=1e-3)
+    before = stacked.ngram_logits.word_weights.numpy().copy()
+    assert stacked.losses  # The n-gram model's L2 penalty.
+    history = stacked.fit(TEXTS, LABELS, epochs=1, batch_size=16, verbose=0).history
+    assert np.isfinite(history["loss"][-1])
+    assert not np.allclose(stacked.ngram_logits.word_weights.numpy(), before)
+
+
 def test_a_classifier_without_the_branch_keeps_its_config(classifier):
     assert "ngram_logits" not in classifier.get_config()
 
