@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import json
 
-import keras
 import numpy as np
 import pytest
 
 from seqzoo.errors import InputError, SeqzooError
 from seqzoo.layers.word_tokenizer import WordTokenizer
-from seqzoo.models.ngram_logits import PAIR_MULTIPLIER, NgramLogits, fit_ngram_logits, fit_scale_and_temperature
+from seqzoo.models.ngram_logits import (
+    PAIR_MULTIPLIER,
+    NgramLogits,
+    fit_ngram_logits,
+    fit_scale_and_temperature,
+)
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 from seqzoo.recipes import ngram_stacking
 
 
-def layer_with(word_rows: dict, pair_rows: dict = None, *, buckets=11, bias=(0.0, 0.0), scale=1.0):
+def layer_with(word_rows: dict, pair_rows: dict | None = None, *, buckets=11, bias=(0.0, 0.0), scale=1.0):
     layer = NgramLogits(vocabulary_size=10, num_classes=2, pair_buckets=buckets, scale=scale)
     layer.build((None, None))
     words = np.zeros((10, 2), "float32")
@@ -50,7 +54,8 @@ def test_scale_multiplies_everything_and_no_buckets_means_words_only():
 def test_the_config_round_trips_and_l2_adds_a_training_loss():
     layer = NgramLogits(vocabulary_size=10, num_classes=2, pair_buckets=7, scale=0.3, l2=1e-3, name="ngrams")
     again = NgramLogits.from_config(layer.get_config())
-    assert (again.vocabulary_size, again.num_classes, again.pair_buckets, again.scale, again.l2) == (10, 2, 7, 0.3, 1e-3)
+    settings = (again.vocabulary_size, again.num_classes, again.pair_buckets, again.scale, again.l2)
+    assert settings == (10, 2, 7, 0.3, 1e-3)
     layer(np.array([[1, 2]]))
     layer.word_weights.assign(np.ones((10, 2), "float32"))
     assert float(sum(layer.losses)) == pytest.approx(1e-3 * 20)
@@ -89,7 +94,7 @@ def test_the_scale_and_temperature_are_the_ones_that_made_the_labels():
     network, other = rng.normal(size=(2, 6_000)) * 2
     made = 1 / (1 + np.exp(-(network + 0.5 * other) / 2))  # scale 0.5, temperature 2
     labels = (rng.random(6_000) < made).astype(int)
-    as_logits = lambda logit: np.stack([np.zeros_like(logit), logit], axis=1)  # noqa: E731
+    as_logits = lambda logit: np.stack([np.zeros_like(logit), logit], axis=1)
     rows = np.arange(6_000)
     scale, temperature = fit_scale_and_temperature(as_logits(network), as_logits(other), rows, np.ones(6_000), labels)
     assert scale == pytest.approx(0.5, abs=0.08)
@@ -102,7 +107,8 @@ def fold_line(fold, network, labels, *, seed=0, folds=3, headline=0.8):
     positive = 1 / (1 + np.exp(-np.asarray(network)))
     return json.dumps({"preset": "sentiment-lstm", "seed": seed, "overrides": {}, "headline_positive": headline,
                        "held_out": f"fold {fold} of {folds} of train + validation",
-                       "validation_positive_probabilities": positive.tolist(), "validation_labels": [int(y) for y in labels]})
+                       "validation_positive_probabilities": positive.tolist(),
+                       "validation_labels": [int(y) for y in labels]})
 
 
 def synthetic(folds=3, size=400, informative=True, seed=0, noise=(2.0, 2.0, 2.0)):
@@ -136,13 +142,14 @@ def test_an_informative_second_model_raises_the_accuracy_and_a_noise_one_gets_no
     row = cells(ngram_stacking.stacking_table(lines, ngram, size=200, draws=5)[2])
     parts = [(np.log(np.asarray(p) / (1 - np.asarray(p))), np.asarray(y)) for p, y in (
         (json.loads(x)["validation_positive_probabilities"], json.loads(x)["validation_labels"]) for x in lines)]
-    as_logits = lambda logit: np.stack([np.zeros_like(logit), logit], axis=1)  # noqa: E731
+    as_logits = lambda logit: np.stack([np.zeros_like(logit), logit], axis=1)
     fitted = []
     for f in range(3):
         others = [o for o in range(3) if o != f]
         labels = np.concatenate([parts[o][1] for o in others])
         scale, temperature = fit_scale_and_temperature(
-            as_logits(np.concatenate([parts[o][0] for o in others])), as_logits(np.concatenate([ngram[o][0] for o in others])),
+            as_logits(np.concatenate([parts[o][0] for o in others])),
+            as_logits(np.concatenate([ngram[o][0] for o in others])),
             np.arange(len(labels)), np.ones(len(labels)), labels)
         fitted.append([1 / temperature, scale / temperature])
     expected = np.mean(fitted, axis=0)
@@ -178,16 +185,23 @@ def test_the_command_refuses_a_missing_log_and_a_log_without_cross_validation(tm
 
 
 def test_the_search_by_thirds_finds_the_temperature_that_the_full_grid_does():
-    from seqzoo.models.calibration import TEMPERATURES, fit_temperature, negative_log_likelihood
+    from seqzoo.models.calibration import (
+        TEMPERATURES,
+        fit_temperature,
+        negative_log_likelihood,
+    )
     from seqzoo.models.ngram_logits import grid_minimum
 
     rng = np.random.default_rng(1)
+    rows = np.arange(500)
     for spread in (0.3, 1.0, 4.0, 30.0):
         logits = rng.normal(size=(500, 3)) * spread
         labels = rng.integers(0, 3, 500)
-        rows = np.arange(500)
-        found, value = grid_minimum(lambda t: negative_log_likelihood(logits, rows, np.ones(500), labels, t),
-                                    TEMPERATURES)
+
+        def likelihood(t, z=logits, y=labels):
+            return negative_log_likelihood(z, rows, np.ones(500), y, t)
+
+        found, value = grid_minimum(likelihood, TEMPERATURES)
         assert found == fit_temperature(logits, rows, np.ones(500), labels)
         assert value == negative_log_likelihood(logits, rows, np.ones(500), labels, found)
     assert grid_minimum(lambda x: abs(x - 3), np.arange(10.0)) == (3.0, 0.0)

@@ -1,4 +1,5 @@
-"""TextClassifier.stack_ngrams: an n-gram model beside the network, in the graph, saved, exported and refused where it cannot go."""
+"""TextClassifier.stack_ngrams: an n-gram model beside the network, in its graph, saved and exported; refused by name
+where it cannot go."""
 from __future__ import annotations
 
 import numpy as np

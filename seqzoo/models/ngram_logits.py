@@ -73,7 +73,8 @@ class NgramLogits(keras.layers.Layer):
 
 
 def fit_ngram_logits(preprocessor, texts, labels, *, num_classes: int, l2: float, epochs: int,
-                     vocabulary_size: int | None = None, pair_buckets: int = 2 ** 18, batch_size: int = 256, learning_rate: float = 1e-2,
+                     vocabulary_size: int | None = None, pair_buckets: int = 2 ** 18, batch_size: int = 256,
+                     learning_rate: float = 1e-2,
                      seed: int = 0) -> NgramLogits:
     """An `NgramLogits` fitted alone (logistic regression) on `texts` read by a classifier's `preprocessor`.
 

@@ -28,7 +28,7 @@ import numpy as np
 from seqzoo.errors import SeqzooError
 from seqzoo.models.calibration import expected_calibration_error, fit_temperature
 from seqzoo.models.calibration_noise import calibration_errors_of_subsets
-from seqzoo.models.ngram_logits import fit_scale_and_temperature
+from seqzoo.models.ngram_logits import fit_ngram_logits, fit_scale_and_temperature
 from seqzoo.recipes.paired import paired_difference
 from seqzoo.recipes.sentiment_compare import FOLD, recipe_label
 from seqzoo.validation import check_float, check_int, int_flag
@@ -37,7 +37,7 @@ HEADLINE = "This movie is absolutely fantastic!"
 
 
 def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: int = 0,
-                      vocabulary_size: int = 30_000, limit: int | None = None) -> dict[int, tuple[np.ndarray, float]]:
+                      vocabulary_size: int = 30_000) -> dict[int, tuple[np.ndarray, float]]:
     """Fold -> (the n-gram model's logit of "positive" minus "negative" on its held-out snippets, on the headline).
 
     Each fold's model is fitted on the other folds (`fit_ngram_logits`), with a
@@ -48,12 +48,11 @@ def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: in
     >>> logits, headline = fold_ngram_logits(3)[0]
     """
     from seqzoo.layers.word_tokenizer import WordTokenizer
-    from seqzoo.models.ngram_logits import fit_ngram_logits
     from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
     from seqzoo.recipes import sentiment
     from seqzoo.recipes.sentiment_tuning import fold_splits
 
-    train, validation = sentiment.load_splits(limit, ("train", "validation"))
+    train, validation = sentiment.load_splits(None, ("train", "validation"))
     result = {}
     for fold in range(folds):
         rest, held_out = fold_splits(train, validation, folds=folds, fold=fold)
@@ -158,7 +157,6 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int_flag(minimum=2), default=3, help="the runs' number of folds (default 3)")
     parser.add_argument("--l2", type=float, default=1e-5, help="L2 penalty of the n-gram model (default 1e-5)")
     parser.add_argument("--epochs", type=int_flag(minimum=1), default=3, help="its passes (default 3)")
-    parser.add_argument("--limit", type=int_flag(minimum=1), default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         check_float("l2", args.l2, minimum=0.0)
@@ -168,7 +166,7 @@ def main(argv=None) -> int:
         if not _runs(lines, args.folds):
             raise SeqzooError(f"No run in {args.log} holds out all {args.folds} folds; run "
                               f"seqzoo.recipes.sentiment_tuning --folds {args.folds} --log {args.log} first.")
-        ngram = fold_ngram_logits(args.folds, l2=args.l2, epochs=args.epochs, limit=args.limit)
+        ngram = fold_ngram_logits(args.folds, l2=args.l2, epochs=args.epochs)
         rows = stacking_table(lines, ngram)
     except SeqzooError as error:
         print(f"error: {error}", file=sys.stderr)
