@@ -85,6 +85,21 @@ def test_a_stacked_classifier_fine_tunes_both_parts_and_the_l2_counts_in_trainin
     assert not np.allclose(stacked.ngram_logits.word_weights.numpy(), before)
 
 
+def test_three_classes_and_held_out_texts_longer_than_a_chunk_are_weighed_too():
+    texts = ["very good", "not good", "fairly plain", "quite plain"] * 10
+    labels = ["good", "bad", "plain", "plain"] * 10
+    own = seqzoo.build("gru", "text_classification", texts=texts, labels=["bad", "plain", "good"], hidden_size=4,
+                       sequence_length=4, seed=0)
+    long_good = " ".join(["very good"] * 5)  # 10 words: three chunks of 4 words
+    held = ["very good", "not good", "fairly plain", long_good, "not good", "very good"]
+    held_labels = ["good", "bad", "plain", "good", "plain", "bad"]
+    stacked = own.stack_ngrams(texts, labels, held, held_labels, epochs=30, pair_buckets=64)
+    probabilities = stacked.predict(held)
+    assert probabilities.shape == (6, 3)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert [label for label, _ in stacked.classify(["not good", "fairly plain", long_good])] == ["bad", "plain", "good"]
+
+
 def test_a_classifier_without_the_branch_keeps_its_config(classifier):
     assert "ngram_logits" not in classifier.get_config()
 
