@@ -100,6 +100,17 @@ def test_three_classes_and_held_out_texts_longer_than_a_chunk_are_weighed_too():
     assert [label for label, _ in stacked.classify(["not good", "fairly plain", long_good])] == ["bad", "plain", "good"]
 
 
+def test_a_fresh_process_loads_a_stacked_preset(stacked, tmp_path):
+    import subprocess
+    import sys
+
+    stacked.save_preset(tmp_path / "stacked")
+    code = ("import sys, seqzoo; print(seqzoo.load(sys.argv[1]).predict(['not bad', 'very good']).round(5).tolist())")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "stacked")], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert out.strip().splitlines()[-1] == str(stacked.predict(["not bad", "very good"]).round(5).tolist())
+
+
 def test_a_classifier_without_the_branch_keeps_its_config(classifier):
     assert "ngram_logits" not in classifier.get_config()
 

@@ -15,6 +15,7 @@ from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.calibration import (
     TEMPERATURES, Temperature, check_temperature, chunk_probabilities, fit_temperature,
 )
+from seqzoo.models.ngram_logits import NgramLogits, fit_ngram_logits, fit_scale_and_temperature
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 from seqzoo.validation import check_bool, check_float, check_int
@@ -342,8 +343,6 @@ class TextClassifier(Task):
         >>> stacked.ngram_logits.scale, stacked.temperature
         (0.55, 1.4)
         """
-        from seqzoo.models.ngram_logits import fit_ngram_logits, fit_scale_and_temperature
-
         if self.preprocessor is None:
             raise InputError("stack_ngrams needs a model with a preprocessor (raw strings in).")
         if self.ngram_logits is not None:
@@ -435,8 +434,6 @@ def _warn_at_edge(method: str, temperature: float, count: int, remedy: str) -> N
 
 def _check_ngram_logits(layer, backbone, classes: int) -> None:
     """An `NgramLogits` that reads the backbone's word ids and gives one logit per class, or an InputError."""
-    from seqzoo.models.ngram_logits import NgramLogits
-
     if not isinstance(layer, NgramLogits):
         raise InputError(f"ngram_logits must be an NgramLogits layer (seqzoo.models.ngram_logits) or None, "
                          f"got {type(layer).__name__}.")
