@@ -72,6 +72,18 @@ def test_bad_arguments_are_refused_by_name(arguments, message):
         NgramLogits(**{"vocabulary_size": 10, "num_classes": 2, **arguments})
 
 
+def test_the_fit_checks_its_arguments_by_name():
+    tokenizer = WordTokenizer(max_vocabulary_size=20)
+    tokenizer.adapt(["good film", "bad film"])
+    preprocessor = TextClassifierPreprocessor(tokenizer, 8)
+    for arguments, message in (({"epochs": 0}, "epochs"), ({"batch_size": 0}, "batch_size"),
+                               ({"learning_rate": 0.0}, "learning_rate"), ({"seed": -1}, "seed"),
+                               ({"labels": [1]}, "Got 2 texts but labels of shape")):
+        given = {"labels": [1, 0], "num_classes": 2, "l2": 0.0, "epochs": 1, **arguments}
+        with pytest.raises(InputError, match=message):
+            fit_ngram_logits(preprocessor, ["good film", "bad film"], given.pop("labels"), **given)
+
+
 def test_word_pairs_learn_what_single_words_cannot():
     # Each word is as often positive as negative; only the pairs tell the labels apart.
     texts = ["very good", "not good", "very bad", "not bad"] * 16

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from seqzoo.errors import InputError
 from seqzoo.models.calibration import TEMPERATURES, negative_log_likelihood
 from seqzoo.validation import check_float, check_int
 
@@ -89,8 +90,15 @@ def fit_ngram_logits(preprocessor, texts, labels, *, num_classes: int, l2: float
     Example:
     >>> layer = fit_ngram_logits(clf.preprocessor, texts, labels, num_classes=2, l2=1e-5, epochs=5)
     """
-    keras.utils.set_random_seed(seed)
+    epochs = check_int("epochs", epochs, minimum=1, maximum=10_000)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
+    learning_rate = check_float("learning_rate", learning_rate, minimum=0.0, exclusive_minimum=True)
+    keras.utils.set_random_seed(check_int("seed", seed, minimum=0))
     ids = preprocessor(texts)
+    labels = np.asarray(labels)
+    if labels.shape != (int(ids.shape[0]),):
+        raise InputError(f"Got {int(ids.shape[0])} texts but labels of shape {labels.shape}; give one int label "
+                         "per text.")
     vocabulary_size = preprocessor.tokenizer.vocabulary_size if vocabulary_size is None else vocabulary_size
     layer = NgramLogits(vocabulary_size, num_classes, pair_buckets=pair_buckets, l2=l2,
                         name="ngram_logits")

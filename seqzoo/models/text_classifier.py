@@ -321,14 +321,15 @@ class TextClassifier(Task):
         Its weight beside the network and the new temperature are fitted on the
         held-out texts by likelihood, as `calibrate` fits a temperature. The two
         make different mistakes, so the sum is often more accurate than the
-        network (on the sentiment presets' cross-validation folds, 0.3-1.2
+        network (on the sentiment presets' cross-validation folds, 0.3-1.1
         points; `python -m seqzoo.recipes.ngram_stacking`). The result shares
         this classifier's backbone, as `with_new_head` does, and saves, loads,
         exports and fine-tunes as a plain classifier; `attributions` explain
         the classifier it was stacked from, not the sum.
 
         Args:
-            texts, labels: The training texts (those the network was trained on, or yours).
+            texts, labels: The training texts (those the network was trained on, or yours);
+                each text's first `sequence_length` words count, as `fit` reads them.
             validation_texts, validation_labels: Held-out texts that weigh the two models.
             l2, epochs: The n-gram model's L2 penalty and passes over `texts`.
             pair_buckets: Hash buckets of the word pairs (0: words only); each adds a weight per class.
