@@ -247,12 +247,16 @@ def _default_card(model, name: str) -> ModelCard:
     recipe = {"hparams": hparams, "parent": parent.name if parent else None}
     if getattr(model, "embedding_source", None):  # build(..., embeddings="glove-6b-50d")
         recipe["embeddings"] = dict(model.embedding_source)
+    ngrams = getattr(model, "ngram_logits", None)
+    if ngrams is not None:  # clf.stack_ngrams(...)
+        recipe["ngram_logits"] = {"scale": ngrams.scale, "pair_buckets": ngrams.pair_buckets, "l2": ngrams.l2}
+    change = "Stacked with an n-gram model" if ngrams is not None else "Fine-tuned"
     return ModelCard(
         name=name,
         task=model.task_name,
         architecture=model.backbone.architecture,
         dataset=parent.dataset if parent else "",
-        description=(f"Fine-tuned from {parent.name}; not measured since." if parent else "A user-trained model."),
+        description=(f"{change} from {parent.name}; not measured since." if parent else "A user-trained model."),
         recipe=recipe,
         extra=dict(parent.extra) if parent else {},
     )

@@ -62,6 +62,8 @@ def test_the_fast_path_and_batches_agree_and_a_saved_preset_loads_the_same(stack
     stacked.save_preset(tmp_path / "stacked")
     config = (tmp_path / "stacked" / "config.json").read_text()
     assert '"seqzoo>NgramLogits"' in config
+    card = seqzoo.ModelCard.read(tmp_path / "stacked")
+    assert card.recipe["ngram_logits"] == {"scale": stacked.ngram_logits.scale, "pair_buckets": 64, "l2": 1e-5}
     again = seqzoo.load(tmp_path / "stacked")
     assert again.ngram_logits.scale == stacked.ngram_logits.scale and again.temperature == stacked.temperature
     np.testing.assert_allclose(again.predict(TEXTS[:6]), stacked.predict(TEXTS[:6]), atol=1e-6)
@@ -109,6 +111,16 @@ def test_a_fresh_process_loads_a_stacked_preset(stacked, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "stacked")], capture_output=True, text=True,
                          timeout=300, check=True).stdout
     assert out.strip().splitlines()[-1] == str(stacked.predict(["not bad", "very good"]).round(5).tolist())
+
+
+def test_a_classifier_stacked_from_a_preset_says_so_on_its_card(classifier, tmp_path):
+    classifier.save_preset(tmp_path / "parent")
+    parent = seqzoo.load(tmp_path / "parent")
+    stacked = parent.stack_ngrams(TEXTS, LABELS, TEXTS[:36], HELD_LABELS, epochs=2, pair_buckets=16)
+    stacked.save_preset(tmp_path / "stacked")
+    card = seqzoo.ModelCard.read(tmp_path / "stacked")
+    assert card.description == "Stacked with an n-gram model from parent; not measured since."
+    assert card.recipe["parent"] == "parent" and card.metrics == {}
 
 
 def test_a_classifier_without_the_branch_keeps_its_config(classifier):

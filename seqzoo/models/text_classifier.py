@@ -372,6 +372,7 @@ class TextClassifier(Task):
                                head_dropout=self.head_dropout, temperature=temperature,
                                embedding_source=self.embedding_source, ngram_logits=layer)
         model.classifier_head.set_weights(self.classifier_head.get_weights())
+        model.card = self.card  # Its card then says where it came from, and that it is not measured since.
         return model
 
     def classify(self, texts) -> list[tuple[str, float]]:
