@@ -103,18 +103,19 @@ def test_the_headline_table_has_a_row_per_log_line(tmp_path, capsys):
     assert cells[6].startswith("0.800, ")
 
 
-def calibrated_line(seed, fold_index, *, count=400, preset="sentiment-bilstm", overrides=None, rng_seed=0):
+def calibrated_line(seed, fold_index, *, count=400, preset="sentiment-bilstm", overrides=None, rng_seed=0, k=3):
     rng = np.random.default_rng(rng_seed)
     positive = rng.uniform(0.05, 0.95, count)
     labels = (rng.random(count) < positive).astype(int).tolist()
-    return json.dumps({"preset": preset, "seed": seed, "overrides": overrides or {}, "held_out": fold(fold_index, k=3),
+    return json.dumps({"preset": preset, "seed": seed, "overrides": overrides or {}, "held_out": fold(fold_index, k=k),
                        "validation_positive_probabilities": positive.round(6).tolist(), "validation_labels": labels})
 
 
 def test_calibration_at_size_applies_each_folds_temperature_to_the_other_folds_of_the_same_seed():
     lines = [calibrated_line(0, 0, rng_seed=1), calibrated_line(0, 1, rng_seed=2),
              calibrated_line(1, 0, rng_seed=3),  # alone in its seed: no pair
-             calibrated_line(0, 2, count=50, rng_seed=4)]  # smaller than the size asked: left out
+             calibrated_line(0, 2, count=50, rng_seed=4),  # smaller than the size asked: left out
+             calibrated_line(0, 0, rng_seed=5, k=5)]  # fold 0 of another cut: neither replaces nor pairs
     rows = sentiment_compare.calibration_at_size(lines, size=300, bound=0.05, draws=20)
     assert rows[0].startswith("| recipe | fold pairs | error on the whole fold | error on 300 snippets")
     assert len(rows) == 3
@@ -123,7 +124,7 @@ def test_calibration_at_size_applies_each_folds_temperature_to_the_other_folds_o
     # Reference: fit on one fold, score the other, both ways.
     parts = sentiment_compare._fold_parts(lines)["sentiment-bilstm {}"]
     whole = []
-    for a, b in [((0, 0), (0, 1)), ((0, 1), (0, 0))]:
+    for a, b in [((0, 3, 0), (0, 3, 1)), ((0, 3, 1), (0, 3, 0))]:
         fitted = sentiment_compare.calibrated_headline(*parts[a], headline=0.5)["temperature"]
         scaled = sentiment_compare._under_temperature(parts[b][0], fitted)
         whole.append(expected_calibration_error(np.stack([1 - scaled, scaled], 1), parts[b][1]))

@@ -149,8 +149,11 @@ def headline_table(lines) -> list[str]:
     return rows
 
 
-def _fold_parts(lines) -> dict[str, dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]]:
-    """Cross-validation parts of the log, by recipe without its seed: (seed, fold) -> (P(positive), labels)."""
+def _fold_parts(lines) -> dict[str, dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]]]:
+    """Cross-validation parts of the log, by recipe without its seed: (seed, folds, fold) -> (P(positive), labels).
+
+    The number of folds is part of the key: fold 0 of 3 and fold 0 of 5 hold out other snippets.
+    """
     groups: dict[str, dict] = {}
     for line in lines:
         if not line.strip():
@@ -162,7 +165,7 @@ def _fold_parts(lines) -> dict[str, dict[tuple[int, int], tuple[np.ndarray, np.n
         recipe = recipe_label(result, seed=False)
         positive = np.clip(np.asarray(result["validation_positive_probabilities"], np.float64), 1e-6, 1 - 1e-6)
         labels = np.asarray(result["validation_labels"])
-        groups.setdefault(recipe, {})[result["seed"], int(fold[1])] = (positive, labels)
+        groups.setdefault(recipe, {})[result["seed"], int(fold[2]), int(fold[1])] = (positive, labels)
     return groups
 
 
@@ -188,10 +191,10 @@ def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: 
     for recipe, parts in sorted(_fold_parts(lines).items()):
         parts = {key: part for key, part in parts.items() if len(part[1]) >= size}  # Too small to score.
         whole, subsets, floors = [], [], []
-        for (seed_a, fold_a), (seed_b, fold_b) in itertools.permutations(sorted(parts), 2):
-            if seed_a != seed_b:
-                continue
-            (fit_on, fit_labels), (positive, labels) = parts[seed_a, fold_a], parts[seed_b, fold_b]
+        for a, b in itertools.permutations(sorted(parts), 2):
+            if a[:2] != b[:2]:
+                continue  # Another seed, or folds of another cut of the snippets.
+            (fit_on, fit_labels), (positive, labels) = parts[a], parts[b]
             count = len(fit_labels)
             temperature = fit_temperature(_logits(fit_on), np.arange(count), np.ones(count), fit_labels)
             scaled = _under_temperature(positive, temperature)
