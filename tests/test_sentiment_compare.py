@@ -123,6 +123,8 @@ def test_calibration_at_size_applies_each_folds_temperature_to_the_other_folds_o
     assert cells[:2] == ["sentiment-bilstm {}", "2"]
     # Reference: fit on one fold, score the other, both ways.
     parts = sentiment_compare._fold_parts(lines)["sentiment-bilstm {}"]
+    assert sorted(parts) == [(0, 3, 0), (0, 3, 1), (0, 3, 2), (0, 5, 0), (1, 3, 0)]
+    assert parts[0, 3, 0][1].tolist() == json.loads(lines[0])["validation_labels"]
     whole = []
     for a, b in [((0, 3, 0), (0, 3, 1)), ((0, 3, 1), (0, 3, 0))]:
         fitted = sentiment_compare.calibrated_headline(*parts[a], headline=0.5)["temperature"]
