@@ -240,3 +240,27 @@ def test_the_likelihood_of_one_chunk_texts_is_the_one_of_their_chunk_probabiliti
     two = negative_log_likelihood(logits[:2], np.array([0, 0]), np.array([1.0, 3.0]), labels[:1])
     mixed = chunk_probabilities(logits[:2], np.array([0, 0]), np.array([1.0, 3.0]), 1)
     assert two == pytest.approx(-np.log(mixed[0, labels[0]]), rel=1e-6)
+
+
+def test_a_twin_row_compares_the_twin_under_its_temperature_with_it_stacked():
+    import types
+
+    import seqzoo
+
+    texts = ["very good", "not good", "very bad", "not bad"] * 8
+    train = types.SimpleNamespace(x=texts, y=[1, 0, 0, 1] * 8)
+    validation = types.SimpleNamespace(x=texts[:12], y=[1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 0])
+    twin = seqzoo.build("gru", "text_classification", texts=texts, hidden_size=4, sequence_length=8, seed=0)
+    row = cells(ngram_stacking.twin_row("toy", twin, train, validation, epochs=10))
+    assert row[0] == "toy" and row[1].startswith("0 → ") and float(row[1].split(" → ")[1]) > 0
+    assert twin.temperature != 1.0 and row[2].split(" → ")[0] == f"{twin.temperature:.3f}"  # Refitted first.
+    before, after = (float(x.rstrip("%")) for x in row[3].split(" → "))
+    assert after > before
+
+
+def test_the_command_asks_for_a_log_or_twins_and_names_a_missing_twin(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SEQZOO_HOME", str(tmp_path))
+    assert ngram_stacking.main([]) == 2
+    assert "or --twins PRESET" in capsys.readouterr().err
+    assert ngram_stacking.main(["--twins", "sentiment-lstm"]) == 2
+    assert "No train-only twin of sentiment-lstm" in capsys.readouterr().err

@@ -13,8 +13,13 @@ fitted the same way. Per run it prints the pooled accuracy of both, their
 paired difference, the calibration error on subsets of the test split's size,
 and the headline review's probability. The test split is never loaded.
 
+With `--twins`, it stacks the presets' own train-only twins instead (the runs
+that `sentiment_calibration` fits their temperatures with): the n-gram model on
+the train split, the weights on the validation split.
+
 Run:
     python -m seqzoo.recipes.ngram_stacking ~/.cache/seqzoo/runs/cv.jsonl --folds 3
+    python -m seqzoo.recipes.ngram_stacking --twins sentiment-lstm sentiment-bilstm
 """
 from __future__ import annotations
 
@@ -151,15 +156,60 @@ def stacking_table(lines, ngram: dict[int, tuple[np.ndarray, float]], *, size: i
     return rows
 
 
+def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: int = 3) -> str:
+    """A Markdown row: a train-only twin under its fitted temperature, then stacked (`TextClassifier.stack_ngrams`).
+
+    Args:
+        name: The row's name.
+        twin: A classifier trained on `train` only; its temperature is refitted on `validation`.
+        train, validation: Splits with `.x` (texts) and `.y` (labels).
+        l2, epochs: The n-gram model's fit.
+
+    Example:
+    >>> twin_row("sentiment-lstm", seqzoo.load(twin_dir), train, validation)
+    """
+    twin.calibrate(validation.x, validation.y)
+    stacked = twin.stack_ngrams(train.x, train.y, validation.x, validation.y, l2=l2, epochs=epochs)
+    accuracy = [float(np.mean(model.predict(validation.x).argmax(1) == np.asarray(validation.y)))
+                for model in (twin, stacked)]
+    headline = [float(model.predict([HEADLINE])[0, 1]) for model in (twin, stacked)]
+    return (f"| {name} | 0 → {stacked.ngram_logits.scale:.2f} | {twin.temperature:.3f} → {stacked.temperature:.3f} "
+            f"| {accuracy[0]:.2%} → {accuracy[1]:.2%} | {headline[0]:.3f} → {headline[1]:.3f} |")
+
+
+def _twin_rows(presets, *, l2: float, epochs: int) -> list[str]:
+    import seqzoo
+    from seqzoo import datasets
+    from seqzoo.recipes.runner import run_dir
+
+    twins = {preset: run_dir(f"{preset}-seed0-twin") / "preset" for preset in presets}
+    for preset, folder in twins.items():
+        if not (folder / "card.json").is_file():
+            raise SeqzooError(f"No train-only twin of {preset} in {folder}; train it with python -m "
+                              f"seqzoo.recipes.sentiment_calibration --preset {preset} --out DIR.")
+    train, validation = datasets.load("rt-snippets", "train"), datasets.load("rt-snippets", "validation")
+    return (["| twin | n-gram scale | temperature | validation accuracy | headline review |",
+             "|---|---:|---:|---:|---:|"]
+            + [twin_row(preset, seqzoo.load(folder), train, validation, l2=l2, epochs=epochs)
+               for preset, folder in twins.items()])
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("log", type=Path, help="a JSON-lines log of seqzoo.recipes.sentiment_tuning --log")
+    parser.add_argument("log", type=Path, nargs="?", help="a JSON-lines log of seqzoo.recipes.sentiment_tuning --log")
+    parser.add_argument("--twins", nargs="+", metavar="PRESET",
+                        help="stack these presets' train-only twins instead (train split; weighed on validation)")
     parser.add_argument("--folds", type=int_flag(minimum=2), default=3, help="the runs' number of folds (default 3)")
     parser.add_argument("--l2", type=float, default=1e-5, help="L2 penalty of the n-gram model (default 1e-5)")
     parser.add_argument("--epochs", type=int_flag(minimum=1), default=3, help="its passes (default 3)")
     args = parser.parse_args(argv)
     try:
         check_float("l2", args.l2, minimum=0.0)
+        if args.twins:
+            print("\n".join(_twin_rows(args.twins, l2=args.l2, epochs=args.epochs)))
+            return 0
+        if args.log is None:
+            raise SeqzooError("Pass the --log file of seqzoo.recipes.sentiment_tuning, or --twins PRESET ...")
         if not args.log.expanduser().is_file():
             raise SeqzooError(f"{args.log} is not a file; pass the --log file of seqzoo.recipes.sentiment_tuning.")
         lines = args.log.expanduser().read_text(encoding="utf-8").splitlines()
