@@ -137,6 +137,17 @@ def test_the_tflite_export_runs_the_branch_too(stacked, tmp_path):
     np.testing.assert_allclose(runner(token_ids=ids)["probabilities"], stacked.predict(["not bad"]), atol=1e-5)
 
 
+def test_the_saved_model_export_serves_the_branch_too(stacked, tmp_path):
+    from seqzoo.export import export_saved_model
+
+    export_saved_model(stacked, tmp_path / "served")
+    folder = next(p.parent for p in (tmp_path / "served").rglob("saved_model.pb"))
+    serve = tf.saved_model.load(str(folder)).signatures["serving_default"]
+    texts = ["not bad", "very good", " ".join(["hardly good"] * 6)]  # The last one is read in two chunks.
+    np.testing.assert_allclose(serve(texts=tf.constant(texts))["probabilities"].numpy(), stacked.predict(texts),
+                               atol=1e-5)
+
+
 def test_what_the_branch_cannot_go_through_is_refused_by_name(classifier, stacked):
     from seqzoo.diagnostics import attributions
     from seqzoo.models.ensemble import fold_ensemble
