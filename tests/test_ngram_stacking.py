@@ -263,4 +263,17 @@ def test_the_command_asks_for_a_log_or_twins_and_names_a_missing_twin(tmp_path, 
     assert ngram_stacking.main([]) == 2
     assert "or --twins PRESET" in capsys.readouterr().err
     assert ngram_stacking.main(["--twins", "sentiment-lstm"]) == 2
-    assert "No train-only twin of sentiment-lstm" in capsys.readouterr().err
+    assert "holds no train-only twin of the shipped sentiment-lstm" in capsys.readouterr().err
+    assert ngram_stacking.main(["--twins", "sentiment-foo"]) == 2
+    assert "'sentiment-foo' is not a shipped preset" in capsys.readouterr().err
+    # A twin of other hyper-parameters (a stale run) is not the shipped preset's twin.
+    import seqzoo
+    from seqzoo.recipes.sentiment_calibration import twin_dir
+
+    card = seqzoo.info("sentiment-lstm")
+    card.recipe = {**card.recipe, "hparams": {**card.recipe["hparams"], "training_data": "train split",
+                                              "hidden_size": 7}}
+    twin_dir("sentiment-lstm").mkdir(parents=True)
+    (twin_dir("sentiment-lstm") / "card.json").write_text(card.to_json(), encoding="utf-8")
+    assert ngram_stacking.main(["--twins", "sentiment-lstm"]) == 2
+    assert "holds no train-only twin of the shipped sentiment-lstm" in capsys.readouterr().err

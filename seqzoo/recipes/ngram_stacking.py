@@ -24,7 +24,6 @@ Run:
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from seqzoo.models.calibration import expected_calibration_error, fit_temperatur
 from seqzoo.models.calibration_noise import calibration_errors_of_subsets
 from seqzoo.models.ngram_logits import fit_ngram_logits, fit_scale_and_temperature
 from seqzoo.recipes.paired import paired_difference
-from seqzoo.recipes.sentiment_compare import FOLD, recipe_label
+from seqzoo.recipes.sentiment_compare import FOLD, tuning_results
 from seqzoo.validation import check_float, check_int, int_flag
 
 HEADLINE = "This movie is absolutely fantastic!"
@@ -74,16 +73,8 @@ def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: in
 def _runs(lines, folds: int) -> dict[str, dict[int, tuple]]:
     """Runs of the log held out on every one of `folds` folds: label -> fold -> (network logit, labels, headline)."""
     runs: dict[str, dict] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            result = json.loads(line)
-            fold = FOLD.fullmatch(result["held_out"])
-            label = recipe_label(result)
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise SeqzooError(f"Line {number} is not a tuning result ({error}); pass a --log file of "
-                              "seqzoo.recipes.sentiment_tuning.") from None
+    for _, result, label in tuning_results(lines):
+        fold = FOLD.fullmatch(result["held_out"])
         if fold is None or int(fold[2]) != folds or "validation_positive_probabilities" not in result:
             continue
         positive = np.clip(np.asarray(result["validation_positive_probabilities"], np.float64), 1e-6, 1 - 1e-6)
@@ -166,7 +157,7 @@ def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: in
         l2, epochs: The n-gram model's fit.
 
     Example:
-    >>> twin_row("sentiment-lstm", seqzoo.load(twin_dir), train, validation)
+    >>> twin_row("sentiment-lstm", seqzoo.load(twin_dir("sentiment-lstm")), train, validation)
     """
     twin.calibrate(validation.x, validation.y)
     stacked = twin.stack_ngrams(train.x, train.y, validation.x, validation.y, l2=l2, epochs=epochs)
@@ -180,13 +171,16 @@ def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: in
 def _twin_rows(presets, *, l2: float, epochs: int) -> list[str]:
     import seqzoo
     from seqzoo import datasets
-    from seqzoo.recipes.runner import run_dir
+    from seqzoo.recipes.sentiment_calibration import is_twin_of, twin_dir
+    from seqzoo.registry import builtin_presets_dir
 
-    twins = {preset: run_dir(f"{preset}-seed0-twin") / "preset" for preset in presets}
+    twins = {preset: twin_dir(preset) for preset in presets}
     for preset, folder in twins.items():
-        if not (folder / "card.json").is_file():
-            raise SeqzooError(f"No train-only twin of {preset} in {folder}; train it with python -m "
-                              f"seqzoo.recipes.sentiment_calibration --preset {preset} --out DIR.")
+        if not (builtin_presets_dir() / preset / "card.json").is_file():
+            raise SeqzooError(f"{preset!r} is not a shipped preset; pass sentiment-lstm or sentiment-bilstm.")
+        if not is_twin_of(folder, builtin_presets_dir() / preset):
+            raise SeqzooError(f"{folder} holds no train-only twin of the shipped {preset}; train it with "
+                              f"python -m seqzoo.recipes.sentiment_calibration --preset {preset} --out DIR.")
     train, validation = datasets.load("rt-snippets", "train"), datasets.load("rt-snippets", "validation")
     return (["| twin | n-gram scale | temperature | validation accuracy | headline review |",
              "|---|---:|---:|---:|---:|"]

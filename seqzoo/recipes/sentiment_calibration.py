@@ -13,7 +13,7 @@ Run (after `python -m seqzoo.recipes.sentiment --preset sentiment-lstm --out DIR
     python -m seqzoo.recipes.sentiment_calibration --preset sentiment-lstm --out DIR
 
 A twin already trained for this seed and these hyper-parameters (for example by
-`sentiment.train(preset, out=run_dir(f"{preset}-seed0-twin") / "preset", twin=True)`
+`sentiment.train(preset, out=twin_dir(preset), twin=True)`
 in parallel with the preset) is used as it is.
 
 Like the training recipe, it rewrites the preset without its golden outputs;
@@ -40,20 +40,30 @@ from seqzoo.recipes.runner import display_path, metric, recipe_main, run_dir
 CURVE = "training_curve.png"
 
 
-def is_twin_of(twin_dir: Path, preset_dir: Path) -> bool:
-    """Whether `twin_dir` holds a finished train-only twin of the preset in `preset_dir`.
+def twin_dir(preset: str, seed: int = 0) -> Path:
+    """Where the train-only twin of `preset` (recipe seed `seed`) is kept: a preset folder in its run.
+
+    Example:
+    >>> twin_dir("sentiment-lstm")
+    PosixPath('/root/.cache/seqzoo/runs/sentiment-lstm-seed0-twin/preset')
+    """
+    return run_dir(f"{preset}-seed{seed}-twin") / "preset"
+
+
+def is_twin_of(twin_folder: Path, preset_dir: Path) -> bool:
+    """Whether `twin_folder` holds a finished train-only twin of the preset in `preset_dir`.
 
     True when both cards record the same seed and the same hyper-parameters but the
     training data, so a twin trained beforehand (in parallel with the preset, say)
     is used rather than trained again.
 
     Example:
-    >>> is_twin_of(run_dir("sentiment-lstm-seed0-twin") / "preset", Path("saved_models/sentiment-lstm"))
+    >>> is_twin_of(twin_dir("sentiment-lstm"), Path("saved_models/sentiment-lstm"))
     True
     """
-    if not (twin_dir / "card.json").is_file():
+    if not (twin_folder / "card.json").is_file():
         return False
-    twin, model = ModelCard.read(twin_dir), ModelCard.read(preset_dir)
+    twin, model = ModelCard.read(twin_folder), ModelCard.read(preset_dir)
     strip = lambda card: {k: v for k, v in card.recipe.get("hparams", {}).items() if k != "training_data"}  # noqa: E731
     return (twin.recipe.get("seed") == model.recipe.get("seed") and strip(twin) == strip(model)
             and twin.recipe.get("hparams", {}).get("training_data") == "train split")
@@ -64,14 +74,14 @@ def calibrate(preset: str, *, out: Path, epochs: int | None = None, seed: int = 
     start = time.perf_counter()
     validation, test = datasets.load("rt-snippets", "validation"), datasets.load("rt-snippets", "test")
     if sentiment.PRESETS[preset].get("train_on_validation"):
-        twin_dir = run_dir(f"{preset}-seed{seed}-twin") / "preset"
-        if not is_twin_of(twin_dir, Path(out)):
-            sentiment.train(preset, out=twin_dir, epochs=epochs, seed=seed, twin=True)
+        twin_folder = twin_dir(preset, seed)
+        if not is_twin_of(twin_folder, Path(out)):
+            sentiment.train(preset, out=twin_folder, epochs=epochs, seed=seed, twin=True)
         fitted_on = "validation split: NLL of a twin trained by the same recipe on the train split only"
     else:  # The preset itself never trained on the validation split.
-        twin_dir = Path(out)
+        twin_folder = Path(out)
         fitted_on = "validation split: NLL of the preset itself (trained on the train split only)"
-    twin = seqzoo.load(twin_dir)
+    twin = seqzoo.load(twin_folder)
     temperature = twin.calibrate(validation.x, validation.y)
     twin_accuracy = float(np.mean(twin.predict(validation.x).argmax(1) == validation.y))
 

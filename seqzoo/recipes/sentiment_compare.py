@@ -43,6 +43,26 @@ def recipe_label(result: dict, *, seed: bool = True) -> str:
     return f"{result['preset']}{seed_part} {json.dumps(result['overrides'], sort_keys=True)}"
 
 
+def tuning_results(lines):
+    """(line number, result, recipe label) of every result in a tuning log's `lines`; a SeqzooError on any other line.
+
+    Example:
+    >>> [label for _, _, label in tuning_results(Path("tuning.jsonl").read_text().splitlines())]
+    ['sentiment-lstm seed 0 {}']
+    """
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            result = json.loads(line)
+            label = recipe_label(result)
+            result["held_out"]
+        except (json.JSONDecodeError, KeyError, TypeError) as error:
+            raise SeqzooError(f"Line {number} is not a tuning result ({error}); pass a --log file of "
+                              "seqzoo.recipes.sentiment_tuning.") from None
+        yield number, result, label
+
+
 def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
     """Runs of the log's `lines` -> ((recipe, held-out set) -> [snippets] 1 where right, why lines were skipped).
 
@@ -55,16 +75,8 @@ def read_runs(lines) -> tuple[dict[tuple[str, str], np.ndarray], list[str]]:
     """
     parts: dict[tuple, dict] = {}
     skipped = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            result = json.loads(line)
-            recipe = recipe_label(result)
-            held_out = result["held_out"]
-        except (json.JSONDecodeError, KeyError, TypeError) as error:
-            raise SeqzooError(f"Line {number} is not a tuning result ({error}); pass a --log file of "
-                              "seqzoo.recipes.sentiment_tuning.") from None
+    for number, result, recipe in tuning_results(lines):
+        held_out = result["held_out"]
         if "validation_labels" not in result or "validation_positive_probabilities" not in result:
             skipped.append(f"line {number} ({recipe}, {held_out}): no per-snippet answers (an older line)")
             continue
@@ -155,11 +167,8 @@ def _fold_parts(lines) -> dict[str, dict[tuple[int, int, int], tuple[np.ndarray,
     The number of folds is part of the key: fold 0 of 3 and fold 0 of 5 hold out other snippets.
     """
     groups: dict[str, dict] = {}
-    for line in lines:
-        if not line.strip():
-            continue
-        result = json.loads(line)
-        fold = FOLD.fullmatch(result.get("held_out", ""))
+    for _, result, _ in tuning_results(lines):
+        fold = FOLD.fullmatch(result["held_out"])
         if fold is None or "validation_labels" not in result or "validation_positive_probabilities" not in result:
             continue
         recipe = recipe_label(result, seed=False)
