@@ -144,3 +144,11 @@ def test_the_command_prints_the_calibration_table_and_refuses_a_bad_size(tmp_pat
     with pytest.raises(SystemExit):
         sentiment_compare.main([str(log), "--calibration-at-size", "0"])
     assert "must be >= 1" in capsys.readouterr().err
+
+
+def test_a_line_without_its_held_out_part_is_not_a_tuning_result():
+    result = json.loads(line())
+    del result["held_out"]
+    for reader in (sentiment_compare.read_runs, sentiment_compare._fold_parts):
+        with pytest.raises(SeqzooError, match=r"Line 2 is not a tuning result \('held_out'\)"):
+            reader([line(), json.dumps(result)])
