@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from seqzoo.errors import SeqzooError
 from seqzoo.models.calibration import expected_calibration_error
 from seqzoo.recipes import sentiment_compare
 from seqzoo.recipes.paired import mcnemar_p
