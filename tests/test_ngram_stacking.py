@@ -277,3 +277,13 @@ def test_the_command_asks_for_a_log_or_twins_and_names_a_missing_twin(tmp_path, 
     (twin_dir("sentiment-lstm") / "card.json").write_text(card.to_json(), encoding="utf-8")
     assert ngram_stacking.main(["--twins", "sentiment-lstm"]) == 2
     assert "holds no train-only twin of the shipped sentiment-lstm" in capsys.readouterr().err
+
+
+def test_a_twin_is_kept_in_its_training_run_where_sentiment_train_puts_it(tmp_path, monkeypatch):
+    from seqzoo.recipes.runner import run_dir
+    from seqzoo.recipes.sentiment_calibration import twin_dir
+
+    monkeypatch.setenv("SEQZOO_HOME", str(tmp_path))
+    # sentiment.train(twin=True) names its run "{preset}-seed{seed}-twin"; the twin preset lies inside it.
+    assert twin_dir("sentiment-bilstm", 2) == run_dir("sentiment-bilstm-seed2-twin") / "preset"
+    assert twin_dir("sentiment-bilstm", 2).is_relative_to(tmp_path)
