@@ -1,6 +1,8 @@
 """The zoo's registry: built-in presets, entries added by `register`, and plugins."""
 from __future__ import annotations
 
+import copy
+
 import dataclasses
 import fnmatch
 import importlib.metadata
@@ -187,5 +189,5 @@ def info(name: str | Path) -> ModelCard:
     """
     found = resolve(name)
     if isinstance(found, ZooEntry):
-        return found.card
+        return copy.deepcopy(found.card)  # The caller's to change: the zoo's own card stays as it is.
     return ModelCard.read(found)

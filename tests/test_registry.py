@@ -36,6 +36,15 @@ def test_info_is_the_card():
     assert "names-lstm" in text and "test_nll" in text
 
 
+def test_changing_the_card_info_returned_leaves_the_zoo_as_it_was():
+    card = seqzoo.info("names-lstm")
+    card.recipe["hparams"]["hidden_size"] = -1
+    card.metrics.clear()
+    card.description = "changed"
+    again = seqzoo.info("names-lstm")
+    assert again.metrics and again.description != "changed" and again.recipe["hparams"]["hidden_size"] != -1
+
+
 def test_register_a_preset_directory(tiny_lm, tmp_path):
     tiny_lm.save_preset(tmp_path / "mine")
     seqzoo.register("test-mine", preset=tmp_path / "mine", overwrite=True)
