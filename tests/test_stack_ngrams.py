@@ -176,6 +176,31 @@ def test_bad_arguments_are_refused_before_any_fit(classifier, arguments, message
                                 given.pop("validation_labels"), **given)
 
 
+def test_weights_given_instead_of_held_out_texts_are_used_as_they_are(classifier, stacked):
+    # A model trained on all its labelled texts takes the two weights from a twin (sentiment-bilstm-ngram).
+    weights = (stacked.ngram_logits.scale, stacked.temperature)
+    given = classifier.stack_ngrams(TEXTS, LABELS, epochs=20, pair_buckets=64, weights=weights)
+    assert (given.ngram_logits.scale, given.temperature) == weights
+    np.testing.assert_allclose(given.predict(TEXTS[:6]), stacked.predict(TEXTS[:6]), atol=1e-6)
+    network_only = classifier.stack_ngrams(TEXTS, LABELS, epochs=20, pair_buckets=64, weights=(0.0, 2.0))
+    ids = classifier.preprocessor(TEXTS[:6])
+    expected = tf.nn.softmax(classifier(ids, training=False).numpy() * classifier.temperature / 2.0).numpy()
+    np.testing.assert_allclose(network_only.predict(TEXTS[:6]), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({}, "give one of the two"),
+    ({"validation_texts": TEXTS[:6], "validation_labels": LABELS[:6], "weights": (0.5, 1.0)}, "give one of the two"),
+    ({"validation_texts": TEXTS[:6]}, "give one of the two"),
+    ({"weights": (0.5,)}, "must be \\(scale, temperature\\)"), ({"weights": "ab"}, "must be \\(scale, temperature\\)"),
+    ({"weights": (-0.5, 1.0)}, "the scale"), ({"weights": (0.5, 0.0)}, "the temperature"),
+    ({"weights": (0.5, float("nan"))}, "the temperature"),
+])
+def test_weights_or_held_out_texts_but_not_both_nor_neither(classifier, arguments, message):
+    with pytest.raises(InputError, match=message):
+        classifier.stack_ngrams(TEXTS, LABELS, **arguments)
+
+
 def test_a_branch_that_does_not_fit_the_classifier_is_refused(classifier):
     wrong = NgramLogits(vocabulary_size=classifier.backbone.vocabulary_size, num_classes=3)
     with pytest.raises(InputError, match="3 logits, but this classifier has"):

@@ -28,6 +28,8 @@ ROLES = {
     "names-rnn": "the course's SimpleRNN on the same data, kept to show what gates add.",
     "sentiment-lstm": "a 2-layer LSTM with max+mean pooling and calibrated probabilities.",
     "sentiment-bilstm": "a bidirectional LSTM that reads each text both ways.",
+    "sentiment-bilstm-ngram": "sentiment-bilstm with a linear model over words and word pairs beside it: "
+                              "for accuracy, at the price of less certainty on short, plain praise.",
     "sentiment-rnn": "the course's 2 x SimpleRNN on the last state, kept to show why gates matter.",
     "shakespeare-lstm": "a 2 x 512 LSTM: the most fluent text.",
     "shakespeare-gru": "a GRU: fewer parameters than the LSTM for a little more loss.",

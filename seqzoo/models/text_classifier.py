@@ -311,9 +311,9 @@ class TextClassifier(Task):
         _warn_at_edge("calibrate", self.temperature, len(labels), "reset model.temperature = 1.0")
         return self.temperature
 
-    def stack_ngrams(self, texts, labels, validation_texts, validation_labels, *, l2: float = 1e-5,
-                     epochs: int = 3, pair_buckets: int = 2 ** 18, seed: int = 0,
-                     batch_size: int = 64) -> "TextClassifier":
+    def stack_ngrams(self, texts, labels, validation_texts=None, validation_labels=None, *, l2: float = 1e-5,
+                     epochs: int = 3, pair_buckets: int = 2 ** 18, seed: int = 0, batch_size: int = 64,
+                     weights: tuple[float, float] | None = None) -> "TextClassifier":
         """This classifier with an n-gram model beside it: their logits are added, weighed on held-out texts.
 
         A linear model over the texts' words and pairs of adjacent words
@@ -335,6 +335,10 @@ class TextClassifier(Task):
             pair_buckets: Hash buckets of the word pairs (0: words only); each adds a weight per class.
             seed: Seed of the batch order.
             batch_size: Chunks per forward pass when scoring the held-out texts.
+            weights: (scale, temperature) to use instead of fitting them, when no
+                held-out texts are left: a model trained on all its labelled texts
+                takes them from a twin trained without the held-out ones, as the
+                `sentiment-bilstm-ngram` preset does. Give either these or the held-out texts.
 
         Returns:
             A new `TextClassifier` whose `ngram_logits` holds the fitted model and its scale.
@@ -343,6 +347,8 @@ class TextClassifier(Task):
         >>> stacked = clf.stack_ngrams(train_texts, train_labels, validation_texts, validation_labels)
         >>> stacked.ngram_logits.scale, stacked.temperature
         (0.55, 1.4)
+        >>> twin_weights = (stacked.ngram_logits.scale, stacked.temperature)
+        >>> full = clf_on_all_texts.stack_ngrams(all_texts, all_labels, weights=twin_weights)
         """
         if self.preprocessor is None:
             raise InputError("stack_ngrams needs a model with a preprocessor (raw strings in).")
@@ -354,20 +360,36 @@ class TextClassifier(Task):
         pair_buckets = check_int("pair_buckets", pair_buckets, minimum=0, maximum=2 ** 24)
         seed = check_int("seed", seed, minimum=0)
         batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
+        held_out = (validation_texts is not None, validation_labels is not None)
+        if held_out != (weights is None,) * 2:
+            raise InputError("stack_ngrams takes either held-out texts with their labels (to fit the n-gram "
+                             "model's scale and the temperature on) or weights=(scale, temperature): give one "
+                             "of the two.")
+        if weights is not None:
+            if not isinstance(weights, (tuple, list)) or len(weights) != 2:
+                raise InputError(f"weights must be (scale, temperature), got {weights!r}.")
+            weights = (check_float("weights[0] (the scale)", weights[0], minimum=0.0),
+                       check_float("weights[1] (the temperature)", weights[1], minimum=0.0, exclusive_minimum=True))
         texts = as_string_tensor(texts)
         train_labels = self.encode_labels(labels, int(texts.shape[0]))
-        ids, owners, sizes = self.preprocessor.chunks(validation_texts)
-        held_labels = self.encode_labels(validation_labels, _text_count(owners))
-        if not len(train_labels) or not len(held_labels):
-            raise InputError("stack_ngrams needs at least one training text and one held-out text.")
+        if not len(train_labels):
+            raise InputError("stack_ngrams needs at least one training text.")
+        if weights is None:
+            ids, owners, sizes = self.preprocessor.chunks(validation_texts)
+            held_labels = self.encode_labels(validation_labels, _text_count(owners))
+            if not len(held_labels):
+                raise InputError("stack_ngrams needs at least one held-out text.")
         layer = fit_ngram_logits(self.preprocessor, texts, train_labels, num_classes=self.num_classes, l2=l2,
                                  epochs=epochs, vocabulary_size=self.backbone.vocabulary_size,
                                  pair_buckets=pair_buckets, seed=seed)
-        # The model's logits are already divided by the current temperature: undo it.
-        network = super().predict(ids, batch_size=batch_size, verbose=0) * self.temperature
-        ngrams = np.concatenate([layer(ids[i:i + 1024]).numpy() for i in range(0, len(ids), 1024)])
-        layer.scale, temperature = fit_scale_and_temperature(network, ngrams, owners, sizes, held_labels)
-        _warn_at_edge("stack_ngrams", temperature, len(held_labels), "stack with other held-out texts")
+        if weights is None:
+            # The model's logits are already divided by the current temperature: undo it.
+            network = super().predict(ids, batch_size=batch_size, verbose=0) * self.temperature
+            ngrams = np.concatenate([layer(ids[i:i + 1024]).numpy() for i in range(0, len(ids), 1024)])
+            layer.scale, temperature = fit_scale_and_temperature(network, ngrams, owners, sizes, held_labels)
+            _warn_at_edge("stack_ngrams", temperature, len(held_labels), "stack with other held-out texts")
+        else:
+            layer.scale, temperature = weights
         model = TextClassifier(self.backbone, self.preprocessor, labels=self.labels, pooling=self.pooling,
                                head_dropout=self.head_dropout, temperature=temperature,
                                embedding_source=self.embedding_source, ngram_logits=layer)

@@ -14,6 +14,7 @@ RECIPES = {
     "sentiment-rnn": ("seqzoo.recipes.sentiment", {"preset": "sentiment-rnn"}),
     "sentiment-lstm": ("seqzoo.recipes.sentiment", {"preset": "sentiment-lstm"}),
     "sentiment-bilstm": ("seqzoo.recipes.sentiment", {"preset": "sentiment-bilstm"}),
+    "sentiment-bilstm-ngram": ("seqzoo.recipes.sentiment_stacked", {"preset": "sentiment-bilstm-ngram"}),
     "shakespeare-lstm": ("seqzoo.recipes.shakespeare", {"architecture": "lstm"}),
     "shakespeare-gru": ("seqzoo.recipes.shakespeare", {"architecture": "gru"}),
     "shakespeare-rnn": ("seqzoo.recipes.shakespeare", {"architecture": "simple_rnn"}),
