@@ -33,7 +33,7 @@ HEADLINE = "This movie is absolutely fantastic!"
 VARIANTS = [HEADLINE, "This movie is fantastic!", "Absolutely fantastic!", "A fantastic movie.",
             "This movie is absolutely wonderful!", "This movie is absolutely terrific!"]
 PHRASES = ["fantastic", "absolutely", "this movie is", "wonderful", "terrific"]
-PRESETS = ["sentiment-lstm", "sentiment-bilstm", "sentiment-rnn"]
+PRESETS = ["sentiment-lstm", "sentiment-bilstm", "sentiment-rnn", "sentiment-bilstm-ngram"]
 BINS = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]  # The top probability of two classes; the error uses 0.1-wide bins too.
 
 
