@@ -99,6 +99,8 @@ from seqzoo.validation import check_int
 # network with an n-gram logistic regression gains 0.48-0.72 points on the shipped recipes' seeds
 # (0.34-1.12 over all 23 runs in the log), calibration unchanged, but lowers the headline review in
 # 63 of 69 fold-runs. Not in the presets: the review's >= 0.9 is a must, 81.5% a should.
+# Twelfth round: the stacked bilstm ships beside the plain one as sentiment-bilstm-ngram
+# (seqzoo.recipes.sentiment_stacked; figures in the guide, "What the twelfth round changed").
 _GLOVE = {"embeddings": "glove-6b-50d", "embeddings_extra_words": 40_000, "embeddings_trainable": True}
 PRESETS = {
     "sentiment-rnn": {"architecture": "simple_rnn", **_GLOVE, "hidden_size": 256,
