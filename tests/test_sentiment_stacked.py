@@ -122,3 +122,29 @@ def test_a_parent_without_its_twin_is_refused_by_name(tmp_path, monkeypatch):
     with pytest.raises(seqzoo.SeqzooError, match="no train-only twin .* seqzoo.recipes.sentiment_calibration"):
         sentiment_stacked.train(NAME, out=tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_parent_is_the_shipped_preset_for_its_seed_and_trained_for_another(tmp_path, monkeypatch):
+    from seqzoo.registry import builtin_presets_dir
+
+    trained = []  # Never train for real here, whatever parent_dir decides.
+    monkeypatch.setattr(sentiment_stacked, "run_dir", lambda name: tmp_path / name)
+    monkeypatch.setattr(sentiment, "train", lambda parent, *, out, seed: trained.append(("train", parent, seed)))
+    monkeypatch.setattr(sentiment_stacked, "calibrate", lambda parent, *, out, seed: trained.append(
+        ("calibrate", parent, seed)))
+    assert sentiment_stacked.parent_dir("sentiment-bilstm", 0) == builtin_presets_dir() / "sentiment-bilstm"
+    assert trained == []
+    folder = sentiment_stacked.parent_dir("sentiment-bilstm", 1)
+    assert folder == tmp_path / "sentiment-bilstm-seed1" / "preset"
+    assert trained == [("train", "sentiment-bilstm", 1), ("calibrate", "sentiment-bilstm", 1)]
+    # A calibrated parent of that seed, already trained, is used as it is.
+    card = seqzoo.info("sentiment-bilstm")
+    card.recipe["seed"] = 1
+    folder.mkdir(parents=True)
+    (folder / "card.json").write_text(card.to_json())
+    trained.clear()
+    assert sentiment_stacked.parent_dir("sentiment-bilstm", 1) == folder and trained == []
+    del card.recipe["calibration"]  # Trained but not calibrated yet: both steps run again.
+    (folder / "card.json").write_text(card.to_json())
+    sentiment_stacked.parent_dir("sentiment-bilstm", 1)
+    assert [step for step, _, _ in trained] == ["train", "calibrate"]
