@@ -114,13 +114,16 @@ def test_the_recipe_weighs_on_the_twin_and_stacks_the_parent_on_all_its_texts(tm
 
 
 @pytest.mark.skipif(_snippets_missing(), reason="rt-snippets is not cached: run `seqzoo data fetch rt-snippets`")
-def test_a_parent_without_its_twin_is_refused_by_name(tmp_path, monkeypatch):
+def test_a_missing_twin_is_trained_and_a_parent_no_twin_can_match_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(sentiment_stacked, "parent_dir", lambda name, seed: tmp_path / "parent")
-    monkeypatch.setattr(sentiment_stacked, "twin_dir", lambda name, seed: tmp_path / "no-twin")
+    monkeypatch.setattr(sentiment_stacked, "twin_dir", lambda name, seed: tmp_path / "twin")
     tr, va = sentiment.load_splits(240, ("train", "validation"))
     _tiny(tmp_path / "parent", list(tr.x) + list(va.x), np.concatenate([tr.y, va.y]), "train + validation splits")
-    with pytest.raises(seqzoo.SeqzooError, match="no train-only twin .* seqzoo.recipes.sentiment_calibration"):
-        sentiment_stacked.train(NAME, out=tmp_path / "out")
+    trained = []  # Today's recipe would train a twin of other settings than the tiny parent's.
+    monkeypatch.setattr(sentiment, "train", lambda parent, *, out, seed, twin: trained.append((parent, out, seed, twin)))
+    with pytest.raises(seqzoo.SeqzooError, match="other settings than today's sentiment-bilstm recipe.*retrain it"):
+        sentiment_stacked.train(NAME, out=tmp_path / "out", seed=3)
+    assert trained == [("sentiment-bilstm", tmp_path / "twin", 3, True)]
     assert not (tmp_path / "out").exists()
 
 

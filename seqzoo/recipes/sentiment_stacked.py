@@ -20,8 +20,9 @@ Run (after the parent is trained, calibrated and compacted):
 The second command stores the word table in float16 (the parent's table is
 float16 already, so no metric moves), records the check sample and how
 precisely the test split measures the calibration error. With `--seed S`
-other than the shipped parent's, the parent and its twin of that seed are
-trained first (under the runs directory), as their recipes do.
+other than the shipped parent's, the parent of that seed is trained first
+(under the runs directory); a missing twin is trained too, as
+`sentiment_calibration` trains it.
 """
 from __future__ import annotations
 
@@ -84,9 +85,12 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -
     fit = {"l2": settings["l2"], "epochs": passes, "pair_buckets": settings["pair_buckets"], "seed": seed}
     folder = parent_dir(parent, seed)
     twin_folder = twin_dir(parent, seed)
+    if not is_twin_of(twin_folder, folder):  # Trained here, as sentiment_calibration trains it.
+        sentiment.train(parent, out=twin_folder, seed=seed, twin=True)
     if not is_twin_of(twin_folder, folder):
-        raise SeqzooError(f"{twin_folder} holds no train-only twin of {folder}; train it with python -m "
-                                 f"seqzoo.recipes.sentiment_calibration --preset {parent} --out {folder}.")
+        raise SeqzooError(f"{folder} was trained with other settings than today's {parent} recipe, so no "
+                          f"twin of it can be trained; retrain it first (python -m seqzoo.recipes.sentiment "
+                          f"--preset {parent} --seed {seed} --out DIR).")
     tr, va, te = sentiment.load_splits()
     stacked_twin = seqzoo.load(twin_folder).stack_ngrams(tr.x, tr.y, va.x, va.y, **fit)
     weights = (stacked_twin.ngram_logits.scale, stacked_twin.temperature)
