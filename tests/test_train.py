@@ -140,6 +140,25 @@ def test_comparison_table_is_printed(monkeypatch, capsys, tmp_path):
     assert "the zoo ships no 'names-lstm' preset" in alone and "+" not in alone.splitlines()[1]
 
 
+def test_a_recipe_that_fits_nothing_itself_gets_the_checksum_of_the_preset_it_wrote(monkeypatch, tmp_path):
+    # sentiment-bilstm-ngram stacks the shipped network: no fit_resumable, so no session model.
+    import hashlib
+
+    from seqzoo.training import train, weights_checksum
+
+    texts = ["good film", "bad film"] * 4
+
+    def stack(name, target, epochs, seed, overrides, cluster):
+        model = seqzoo.build("gru", "text_classification", texts=texts, hidden_size=4, seed=seed)
+        model.save_preset(target)
+        return seqzoo.info(target)
+
+    monkeypatch.setattr("seqzoo.training._run", stack)
+    result = train("sentiment-bilstm-ngram", out=tmp_path / "stacked")
+    assert result.weights_sha256 == weights_checksum(seqzoo.load(tmp_path / "stacked"))
+    assert result.weights_sha256 != hashlib.sha256(b"").hexdigest()
+
+
 # === Long runs: killed after the first checkpoint, resumed to the end ===
 @pytest.mark.slow
 def test_a_killed_run_resumes_to_completion(tmp_path):

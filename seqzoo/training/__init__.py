@@ -141,7 +141,12 @@ def train(name: str, *, out: str | Path | None = None, epochs: int | None = None
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    return TrainingResult(name, card, out if chief else None, shipped, weights_checksum(session.model), cluster)
+    model = session.model
+    if model is None and chief:  # A recipe that fits nothing itself (sentiment-bilstm-ngram stacks a shipped network).
+        from seqzoo.loading import load
+
+        model = load(out)
+    return TrainingResult(name, card, out if chief else None, shipped, weights_checksum(model), cluster)
 
 
 def _run(name, target, epochs, seed, overrides, cluster):
