@@ -120,7 +120,8 @@ def test_a_missing_twin_is_trained_and_a_parent_no_twin_can_match_is_refused(tmp
     tr, va = sentiment.load_splits(240, ("train", "validation"))
     _tiny(tmp_path / "parent", list(tr.x) + list(va.x), np.concatenate([tr.y, va.y]), "train + validation splits")
     trained = []  # Today's recipe would train a twin of other settings than the tiny parent's.
-    monkeypatch.setattr(sentiment, "train", lambda parent, *, out, seed, twin: trained.append((parent, out, seed, twin)))
+    monkeypatch.setattr(sentiment, "train",
+                        lambda parent, *, out, seed, twin: trained.append((parent, out, seed, twin)))
     with pytest.raises(seqzoo.SeqzooError, match="other settings than today's sentiment-bilstm recipe.*retrain it"):
         sentiment_stacked.train(NAME, out=tmp_path / "out", seed=3)
     assert trained == [("sentiment-bilstm", tmp_path / "twin", 3, True)]

@@ -14,8 +14,10 @@ chosen before this preset's test split was read. The card's metrics are
 measured on the test split.
 
 Run (after the parent is trained, calibrated and compacted):
-    python -m seqzoo.recipes.sentiment_stacked --preset sentiment-bilstm-ngram --out saved_models/sentiment-bilstm-ngram
-    python -m seqzoo.recipes.compact_embeddings --preset sentiment-bilstm-ngram --out saved_models/sentiment-bilstm-ngram
+    python -m seqzoo.recipes.sentiment_stacked --preset sentiment-bilstm-ngram \\
+        --out saved_models/sentiment-bilstm-ngram
+    python -m seqzoo.recipes.compact_embeddings --preset sentiment-bilstm-ngram \\
+        --out saved_models/sentiment-bilstm-ngram
 
 The second command stores the word table in float16 (the parent's table is
 float16 already, so no metric moves), records the check sample and how
