@@ -14,6 +14,7 @@ from seqzoo.datasets.sources import get_source
 from seqzoo.recipes import sentiment, sentiment_stacked
 
 NAME = "sentiment-bilstm-ngram"
+HEADLINE = "This movie is absolutely fantastic!"
 TEXTS = ["A gorgeous, witty film.", "Dull and lifeless.", "This movie is absolutely fantastic!",
          "Not bad at all, and at times wonderful; but the second half drags badly and the jokes wear thin."]
 
@@ -56,6 +57,23 @@ def test_the_card_states_what_it_gives_the_headline_review(stacked):
     assert stacked.classify(["This movie is absolutely fantastic!"])[0][1] == pytest.approx(float(given[1]), abs=5e-4)
     alone = seqzoo.load("sentiment-bilstm").classify(["This movie is absolutely fantastic!"])[0][1]
     assert alone == pytest.approx(float(given[3]), abs=5e-4)
+
+
+@pytest.mark.skipif(_snippets_missing(), reason="rt-snippets is not cached: run `seqzoo data fetch rt-snippets`")
+def test_the_card_compares_it_with_its_network_on_the_test_split(stacked):
+    from seqzoo import datasets
+    from seqzoo.recipes.paired import paired_difference
+
+    test = datasets.load("rt-snippets", "test")
+    parent = seqzoo.load("sentiment-bilstm")
+    pair = paired_difference(stacked.predict(test.x).argmax(1) == test.y, parent.predict(test.x).argmax(1) == test.y)
+    recorded = stacked.card.recipe["against_parent"]
+    assert (recorded["only_stacked_right"], recorded["only_parent_right"]) == (pair["only_a"], pair["only_b"])
+    assert recorded["difference"] == pytest.approx(pair["difference"], abs=1e-5)
+    assert recorded["mcnemar_p"] == pytest.approx(pair["mcnemar_p"], abs=1e-4)
+    assert recorded["interval"] == pytest.approx(list(pair["interval"]), abs=1e-5)
+    parent_error = parent.card.metrics["test_calibration_error"]["value"]
+    assert stacked.card.recipe["parent"]["test_calibration_error"] == parent_error
 
 
 def test_the_zoo_runs_its_recipe():
@@ -111,6 +129,11 @@ def test_the_recipe_weighs_on_the_twin_and_stacks_the_parent_on_all_its_texts(tm
     assert card.recipe["calibration"]["twin_validation_accuracy"] == pytest.approx(
         float(np.mean(weighed.predict(va.x).argmax(1) == va.y)), abs=1e-5)
     assert made.card == card
+    pair = card.recipe["against_parent"]
+    right = {name: m.predict(test.x).argmax(1) == test.y for name, m in (("stacked", direct), ("parent", parent))}
+    only_stacked = int(np.sum(right["stacked"] & ~right["parent"]))
+    assert pair["only_stacked_right"] == only_stacked and pair["texts"] == len(test.y)
+    assert card.recipe["headline_review"] == pytest.approx(direct.predict([HEADLINE])[0, 1], abs=1e-4)
 
 
 @pytest.mark.skipif(_snippets_missing(), reason="rt-snippets is not cached: run `seqzoo data fetch rt-snippets`")

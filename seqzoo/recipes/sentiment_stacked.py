@@ -41,6 +41,7 @@ from seqzoo.models.calibration import expected_calibration_error
 from seqzoo.recipes import sentiment
 from seqzoo.recipes.bag_of_words import tfidf_logistic_regression
 from seqzoo.recipes.ngram_stacking import HEADLINE
+from seqzoo.recipes.paired import paired_difference
 from seqzoo.recipes.runner import display_path, metric, recipe_main, run_dir, versions
 from seqzoo.recipes.sentiment_calibration import calibrate, is_twin_of, twin_dir
 from seqzoo.registry import builtin_presets_dir
@@ -66,6 +67,19 @@ def parent_dir(parent: str, seed: int) -> Path:
         sentiment.train(parent, out=folder, seed=seed)
         calibrate(parent, out=folder, seed=seed)
     return folder
+
+
+def against_parent(stacked, parent, labels) -> dict:
+    """The stacked model against its network alone on the same texts: paired difference and McNemar's p.
+
+    Example:
+    >>> against_parent(np.array([[0.2, 0.8]]), np.array([[0.6, 0.4]]), np.array([1]))["only_stacked_right"]
+    1
+    """
+    pair = paired_difference(stacked.argmax(1) == labels, parent.argmax(1) == labels)
+    return {"difference": round(pair["difference"], 5), "interval": [round(x, 5) for x in pair["interval"]],
+            "only_stacked_right": pair["only_a"], "only_parent_right": pair["only_b"],
+            "mcnemar_p": round(pair["mcnemar_p"], 4), "texts": pair["examples"]}
 
 
 def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -> ModelCard:
@@ -138,7 +152,11 @@ def train(preset: str, *, out: Path, epochs: int | None = None, seed: int = 0) -
         recipe={
             "command": f"python -m seqzoo.recipes.sentiment_stacked --preset {preset} --out {display_path(out)}",
             "parent": {"name": parent, "folder": display_path(folder),
-                       "test_accuracy": parent_card.metrics["test_accuracy"]["value"]},
+                       "test_accuracy": parent_card.metrics["test_accuracy"]["value"],
+                       "test_calibration_error": parent_card.metrics["test_calibration_error"]["value"],
+                       "headline_review": round(headline[0], 4)},
+            "against_parent": against_parent(probabilities, network.predict(te.x), te.y),
+            "headline_review": round(headline[1], 4),
             **({"embeddings": model.embedding_source} if model.embedding_source else {}),
             "hparams": dict(parent_card.recipe["hparams"]),
             "ngram_logits": {"l2": fit["l2"], "epochs": passes, "pair_buckets": fit["pair_buckets"],
