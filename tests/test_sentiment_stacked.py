@@ -19,6 +19,10 @@ TEXTS = ["A gorgeous, witty film.", "Dull and lifeless.", "This movie is absolut
          "Not bad at all, and at times wonderful; but the second half drags badly and the jokes wear thin."]
 
 
+def _snippets_missing() -> bool:
+    return read_cached(get_source("rt-snippets")) is None
+
+
 @pytest.fixture(scope="module")
 def stacked():
     return seqzoo.load(NAME)
@@ -83,10 +87,6 @@ def test_the_zoo_runs_its_recipe():
     assert seqzoo.info(NAME).recipe["command"].startswith(f"python -m seqzoo.recipes.sentiment_stacked --preset {NAME}")
 
 
-def _snippets_missing() -> bool:
-    return read_cached(get_source("rt-snippets")) is None
-
-
 def _tiny(folder, texts, labels, training_data: str):
     model = seqzoo.build("lstm", "text_classification", texts=texts, hidden_size=4, sequence_length=16, seed=0)
     model.compile()
@@ -94,7 +94,8 @@ def _tiny(folder, texts, labels, training_data: str):
     model.temperature = 1.3
     card = ModelCard(name="sentiment-bilstm", task="text_classification", architecture="lstm", dataset="rt-snippets",
                      description="tiny", headline_metric="test_accuracy",
-                     metrics={"test_accuracy": {"value": 0.5, "split": "test", "unit": "", "description": ""}},
+                     metrics={name: {"value": 0.5, "split": "test", "unit": "", "description": ""}
+                              for name in ("test_accuracy", "test_calibration_error")},
                      recipe={"seed": 0, "hparams": {"hidden_size": 4, "training_data": training_data}},
                      limitations="Tiny.", extra={"labels": model.labels})
     model.save_preset(folder, card=card)
