@@ -133,7 +133,9 @@ def test_the_recipe_weighs_on_the_twin_and_stacks_the_parent_on_all_its_texts(tm
     pair = card.recipe["against_parent"]
     right = {name: m.predict(test.x).argmax(1) == test.y for name, m in (("stacked", direct), ("parent", parent))}
     only_stacked = int(np.sum(right["stacked"] & ~right["parent"]))
-    assert pair["only_stacked_right"] == only_stacked and pair["texts"] == len(test.y)
+    only_parent = int(np.sum(right["parent"] & ~right["stacked"]))
+    assert (pair["only_stacked_right"], pair["only_parent_right"]) == (only_stacked, only_parent)
+    assert only_stacked != only_parent and pair["texts"] == len(test.y)  # So a swap of the two would show.
     assert card.recipe["headline_review"] == pytest.approx(direct.predict([HEADLINE])[0, 1], abs=1e-4)
 
 
