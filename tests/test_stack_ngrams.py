@@ -149,13 +149,13 @@ def test_the_saved_model_export_serves_the_branch_too(stacked, tmp_path):
 
 
 def test_what_the_branch_cannot_go_through_is_refused_by_name(classifier, stacked):
-    from seqzoo.diagnostics import attributions
+    from seqzoo.diagnostics import gradient_norms
     from seqzoo.models.ensemble import fold_ensemble
 
     with pytest.raises(InputError, match="already adds an n-gram model"):
         stacked.stack_ngrams(TEXTS, LABELS, TEXTS, LABELS)
-    with pytest.raises(InputError, match="diagnostics read the network only"):
-        attributions(stacked, "not bad")
+    with pytest.raises(InputError, match="diagnostics read the network only.*attributions"):
+        gradient_norms(stacked, "not bad")
     with pytest.raises(InputError, match="Member 1 adds an n-gram model"):
         fold_ensemble([classifier, stacked])
     renamed = stacked.with_new_head(labels=["a", "b", "c"])
@@ -210,3 +210,64 @@ def test_a_branch_that_does_not_fit_the_classifier_is_refused(classifier):
         TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits=narrow, pooling="last")
     with pytest.raises(InputError, match="must be an NgramLogits layer"):
         TextClassifier(classifier.backbone, classifier.preprocessor, ngram_logits="ngrams", pooling="last")
+
+
+def _expected_shares(layer, ids, u):
+    """Each position's share of the n-gram logits, from the raw weights and the pairs' hash (an independent sum)."""
+    words, pairs = layer.word_weights.numpy(), layer.pair_weights.numpy()
+
+    def w(j):
+        return words[j] if j else np.zeros(layer.num_classes)
+
+    def p(j, k):
+        return pairs[(j * 1_000_003 + k) % layer.pair_buckets] if j and k else np.zeros(layer.num_classes)
+
+    shares = np.array([w(j) - w(u) for j in ids])
+    for i, (a, b) in enumerate(zip(ids[:-1], ids[1:])):
+        together = p(a, b) - p(a, u) - p(u, b) + p(u, u)
+        shares[i] += p(a, u) - p(u, u) + together / 2
+        shares[i + 1] += p(u, b) - p(u, u) + together / 2
+    return layer.scale * shares
+
+
+@pytest.mark.parametrize("baseline_id", [0, 1])  # Padding (no word, no pair) and <unk> (a word with pairs).
+def test_the_ngram_shares_split_each_pair_and_add_up_exactly(stacked, baseline_id):
+    from seqzoo.diagnostics.attribution_ngrams import ngram_drops, ngram_shares
+
+    layer = stacked.ngram_logits
+    ids = stacked.preprocessor.tokenizer.tokenize(["hardly good not bad very"])[0].numpy().tolist()
+    value, baseline, shares = ngram_shares(layer, ids, baseline_id)
+    np.testing.assert_allclose(value, layer(np.array([ids])).numpy()[0], atol=1e-6)
+    np.testing.assert_allclose(baseline, layer(np.array([[baseline_id] * len(ids)])).numpy()[0], atol=1e-6)
+    np.testing.assert_allclose(shares, _expected_shares(layer, ids, baseline_id), atol=1e-5)
+    np.testing.assert_allclose(shares.sum(0), value - baseline, atol=1e-5)
+    drops = ngram_drops(layer, ids, baseline_id)
+    occluded = [ids[:1] + [baseline_id] + ids[2:]]
+    np.testing.assert_allclose(drops[1], value - layer(np.array(occluded)).numpy()[0], atol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "occlusion"])
+def test_attributions_explain_the_stacked_classifier_whole(classifier, stacked, method):
+    from seqzoo.diagnostics import attributions
+    from seqzoo.diagnostics.attribution_ngrams import ngram_drops, ngram_shares
+
+    text = "hardly good"  # Negative, and only its pair says so.
+    result, alone = (attributions(model, text, method=method) for model in (stacked, classifier))
+    assert result.probability == pytest.approx(float(stacked.predict([text]).max()), abs=1e-5)
+    index = int(stacked.predict([text]).argmax())
+    assert index == 0 and result.target == stacked.labels[0]
+    ids = stacked.preprocessor.tokenizer.tokenize([text])[0].numpy().tolist()
+    network = classifier(np.array([ids]), training=False).numpy()[0] * classifier.temperature  # Its raw logits.
+    logits = (network + stacked.ngram_logits(np.array([ids])).numpy()[0]) / stacked.temperature
+    assert result.logit == pytest.approx(float(logits[index]), abs=1e-4)
+    # The network's scores (rescaled to the stacked temperature) plus the n-gram model's exact part.
+    part = (ngram_shares(stacked.ngram_logits, ids, 0)[2] if method == "integrated_gradients"
+            else ngram_drops(stacked.ngram_logits, ids, 0))[:, index] / stacked.temperature
+    assert part.sum() > 0.1 and np.all(part > 0)  # The pair pushes towards its label, split between its words.
+    assert alone.target == result.target and alone.ngram_scores is None
+    np.testing.assert_allclose(result.ngram_scores, part, atol=1e-6)
+    np.testing.assert_allclose(result.scores, np.array(alone.scores) * classifier.temperature / stacked.temperature
+                               + part, atol=2e-3)
+    if method == "integrated_gradients":
+        assert abs(result.completeness_residual) <= 0.05
+        assert sum(result.scores) == pytest.approx(result.logit - result.baseline_logit, rel=0.05)

@@ -16,14 +16,21 @@ Scores then add up to (quantity on the input) - (quantity on the baseline):
 the steps double until they do within 5% (up to 512), and each result reports
 the residual left. `method="occlusion"` sets one token (or one day x feature
 cell) at a time to the baseline and records the drop, with no gradients.
+
+A classifier with an n-gram model beside it (`stack_ngrams`) is explained
+whole: each word's score adds its exact share of the n-gram logits
+(`seqzoo.diagnostics.attribution_ngrams`) to its share of the network's.
 """
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import tensorflow as tf
 
 from seqzoo.diagnostics.attribution_functions import ModelFunctions
-from seqzoo.diagnostics.attribution_methods import MAX_STEPS, integrated_gradients, occlusion
+from seqzoo.diagnostics.attribution_methods import MAX_STEPS, integrated_gradients, occlusion, residual
+from seqzoo.diagnostics.attribution_ngrams import ngram_drops, ngram_shares
 from seqzoo.diagnostics.attribution_results import ForecastAttribution, TokenAttribution
 from seqzoo.diagnostics.forward import check_model, one_text, read_example
 from seqzoo.errors import InputError
@@ -65,7 +72,7 @@ def attributions(model, inputs, *, target=None, method: str = "integrated_gradie
     >>> dict(zip(result.tokens, result.scores))["great"] > 0
     True
     """
-    task = check_model(model)
+    task = check_model(model, with_ngrams=True)
     method = check_choice("method", method, METHODS)
     steps = check_int("steps", steps, minimum=1, maximum=MAX_STEPS)
     if model.preprocessor is None:
@@ -102,6 +109,10 @@ def _text(model, task, text, ids, words, target, method, steps, baseline) -> Tok
     functions = ModelFunctions.of(model)
     scale = 1.0 / model.temperature if task == "text_classification" else 1.0
     logits, baseline_logits = (row * scale for row in functions.outputs(tf.concat([x, base], 0)).numpy())
+    ngrams = getattr(model, "ngram_logits", None) if task == "text_classification" else None
+    if ngrams is not None:  # The n-gram model beside the network: its exact shares are added below.
+        ngram_value, ngram_baseline, shares = ngram_shares(ngrams, ids, base_id)
+        logits, baseline_logits = logits + ngram_value * scale, baseline_logits + ngram_baseline * scale
     index, label = _text_target(model, task, target, logits, tokenizer)
     f, f_and_grad = functions.target(index, scale)
     if method == "integrated_gradients":
@@ -110,12 +121,22 @@ def _text(model, task, text, ids, words, target, method, steps, baseline) -> Tok
     else:
         explained = occlusion(f, x, base, groups=1)
         scores = explained.scores
+    ngram_scores = None
+    if ngrams is not None:
+        ngram_scores = scale * (shares if method == "integrated_gradients"
+                                else ngram_drops(ngrams, ids, base_id))[:, index]
+        scores = scores + ngram_scores
+        value = explained.value + scale * ngram_value[index]
+        baseline_value = explained.baseline_value + scale * ngram_baseline[index]
+        explained = dataclasses.replace(explained, value=value, baseline_value=baseline_value,
+                                        residual=residual(scores, value, baseline_value))
     return TokenAttribution(
         tokens=tokens, words=words, scores=[float(s) for s in scores], target=label,
         probability=float(tf.nn.softmax(logits)[index]),
         baseline_probability=float(tf.nn.softmax(baseline_logits)[index]),
         logit=explained.value, baseline_logit=explained.baseline_value,
-        completeness_residual=explained.residual, method=method, steps=explained.steps)
+        completeness_residual=explained.residual, method=method, steps=explained.steps,
+        ngram_scores=None if ngram_scores is None else [float(s) for s in ngram_scores])
 
 
 def _baseline_token(tokenizer, baseline) -> int:

@@ -27,6 +27,9 @@ class TokenAttribution:
         completeness_residual: (sum(scores) - (logit - baseline_logit)) / |logit - baseline_logit|.
         method: "integrated_gradients" or "occlusion".
         steps: Integration points used (0 for occlusion).
+        ngram_scores: For a classifier with an n-gram model beside its network
+            (`stack_ngrams`), the n-gram model's part of each score (already in `scores`);
+            None for other models.
 
     Example:
     >>> result = attributions(seqzoo.load("sentiment-lstm"), "a great film")
@@ -45,6 +48,7 @@ class TokenAttribution:
     completeness_residual: float
     method: str
     steps: int
+    ngram_scores: list[float] | None = None
 
     @property
     def unknown(self) -> list[bool]:

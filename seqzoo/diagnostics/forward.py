@@ -35,16 +35,22 @@ class Example:
     steps: list[str]
 
 
-def check_model(model, tasks=TASKS) -> str:
-    """The task name of `model`, or an InputError naming what is expected."""
+def check_model(model, tasks=TASKS, *, with_ngrams: bool = False) -> str:
+    """The task name of `model`, or an InputError naming what is expected.
+
+    `with_ngrams`: whether the caller also explains an n-gram model beside the
+    network (`stack_ngrams`); the diagnostics that read the network's states
+    alone refuse such a classifier.
+    """
     task = getattr(model, "task_name", None)
     if task not in tasks or getattr(model, "backbone", None) is None:
         what = type(model).__name__ if task is None else f"a {task} model"
         raise InputError(f"Expected a seqzoo task model of {' or '.join(tasks)} (from seqzoo.load or "
                          f"seqzoo.build), got {what}.")
-    if getattr(model, "ngram_logits", None) is not None:
+    if getattr(model, "ngram_logits", None) is not None and not with_ngrams:
         raise InputError("This classifier adds an n-gram model's logits to its network's (stack_ngrams); the "
-                         "diagnostics read the network only. Pass the classifier it was stacked from.")
+                         "diagnostics read the network only. Pass the classifier it was stacked from, or ask "
+                         "for attributions (seqzoo explain --attributions), which cover both.")
     return task
 
 

@@ -325,7 +325,8 @@ class TextClassifier(Task):
         points; `python -m seqzoo.recipes.ngram_stacking`). The result shares
         this classifier's backbone, as `with_new_head` does, and saves, loads,
         exports and fine-tunes as a plain classifier; `attributions` explain
-        the classifier it was stacked from, not the sum.
+        the sum (each word's share of both); the other diagnostics read the
+        network only and take the classifier it was stacked from.
 
         Args:
             texts, labels: The training texts (those the network was trained on, or yours);

@@ -40,13 +40,13 @@ from seqzoo.validation import check_float, check_int, int_flag
 HEADLINE = "This movie is absolutely fantastic!"
 
 
-def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: int = 0,
+def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, pair_buckets: int = 2 ** 18, seed: int = 0,
                       vocabulary_size: int = 30_000) -> dict[int, tuple[np.ndarray, float]]:
     """Fold -> (the n-gram model's logit of "positive" minus "negative" on its held-out snippets, on the headline).
 
     Each fold's model is fitted on the other folds (`fit_ngram_logits`), with a
     vocabulary of the `vocabulary_size` most frequent words of those folds, as
-    the sentiment presets have.
+    the sentiment presets have. `pair_buckets` 0 fits a weight per word only.
 
     Example:
     >>> logits, headline = fold_ngram_logits(3)[0]
@@ -63,7 +63,8 @@ def fold_ngram_logits(folds: int, *, l2: float = 1e-5, epochs: int = 3, seed: in
         tokenizer = WordTokenizer(max_vocabulary_size=vocabulary_size)
         tokenizer.adapt(list(rest.x))
         preprocessor = TextClassifierPreprocessor(tokenizer, 64)
-        layer = fit_ngram_logits(preprocessor, list(rest.x), rest.y, num_classes=2, l2=l2, epochs=epochs, seed=seed)
+        layer = fit_ngram_logits(preprocessor, list(rest.x), rest.y, num_classes=2, l2=l2, epochs=epochs,
+                                 pair_buckets=pair_buckets, seed=seed)
         logits = layer(preprocessor(list(held_out.x) + [HEADLINE])).numpy()
         difference = (logits[:, 1] - logits[:, 0]).astype(np.float64)
         result[fold] = (difference[:-1], float(difference[-1]))
@@ -147,20 +148,22 @@ def stacking_table(lines, ngram: dict[int, tuple[np.ndarray, float]], *, size: i
     return rows
 
 
-def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: int = 3) -> str:
+def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: int = 3,
+             pair_buckets: int = 2 ** 18) -> str:
     """A Markdown row: a train-only twin under its fitted temperature, then stacked (`TextClassifier.stack_ngrams`).
 
     Args:
         name: The row's name.
         twin: A classifier trained on `train` only; its temperature is refitted on `validation`.
         train, validation: Splits with `.x` (texts) and `.y` (labels).
-        l2, epochs: The n-gram model's fit.
+        l2, epochs, pair_buckets: The n-gram model's fit.
 
     Example:
     >>> twin_row("sentiment-lstm", seqzoo.load(twin_dir("sentiment-lstm")), train, validation)
     """
     twin.calibrate(validation.x, validation.y)
-    stacked = twin.stack_ngrams(train.x, train.y, validation.x, validation.y, l2=l2, epochs=epochs)
+    stacked = twin.stack_ngrams(train.x, train.y, validation.x, validation.y, l2=l2, epochs=epochs,
+                                pair_buckets=pair_buckets)
     accuracy = [float(np.mean(model.predict(validation.x).argmax(1) == np.asarray(validation.y)))
                 for model in (twin, stacked)]
     headline = [float(model.predict([HEADLINE])[0, 1]) for model in (twin, stacked)]
@@ -168,7 +171,7 @@ def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: in
             f"| {accuracy[0]:.2%} → {accuracy[1]:.2%} | {headline[0]:.3f} → {headline[1]:.3f} |")
 
 
-def _twin_rows(presets, *, l2: float, epochs: int) -> list[str]:
+def _twin_rows(presets, *, l2: float, epochs: int, pair_buckets: int) -> list[str]:
     import seqzoo
     from seqzoo import datasets
     from seqzoo.recipes.sentiment_calibration import is_twin_of, twin_dir
@@ -184,7 +187,8 @@ def _twin_rows(presets, *, l2: float, epochs: int) -> list[str]:
     train, validation = datasets.load("rt-snippets", "train"), datasets.load("rt-snippets", "validation")
     return (["| twin | n-gram scale | temperature | validation accuracy | headline review |",
              "|---|---:|---:|---:|---:|"]
-            + [twin_row(preset, seqzoo.load(folder), train, validation, l2=l2, epochs=epochs)
+            + [twin_row(preset, seqzoo.load(folder), train, validation, l2=l2, epochs=epochs,
+                        pair_buckets=pair_buckets)
                for preset, folder in twins.items()])
 
 
@@ -196,11 +200,14 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int_flag(minimum=2), default=3, help="the runs' number of folds (default 3)")
     parser.add_argument("--l2", type=float, default=1e-5, help="L2 penalty of the n-gram model (default 1e-5)")
     parser.add_argument("--epochs", type=int_flag(minimum=1), default=3, help="its passes (default 3)")
+    parser.add_argument("--pair-buckets", type=int_flag(minimum=0), default=2 ** 18,
+                        help="hash buckets of its word pairs (default 2^18; 0: words only)")
     args = parser.parse_args(argv)
     try:
         check_float("l2", args.l2, minimum=0.0)
         if args.twins:
-            print("\n".join(_twin_rows(args.twins, l2=args.l2, epochs=args.epochs)))
+            print("\n".join(_twin_rows(args.twins, l2=args.l2, epochs=args.epochs,
+                                        pair_buckets=args.pair_buckets)))
             return 0
         if args.log is None:
             raise SeqzooError("Pass the --log file of seqzoo.recipes.sentiment_tuning, or --twins PRESET ...")
@@ -210,7 +217,7 @@ def main(argv=None) -> int:
         if not _runs(lines, args.folds):
             raise SeqzooError(f"No run in {args.log} holds out all {args.folds} folds; run "
                               f"seqzoo.recipes.sentiment_tuning --folds {args.folds} --log {args.log} first.")
-        ngram = fold_ngram_logits(args.folds, l2=args.l2, epochs=args.epochs)
+        ngram = fold_ngram_logits(args.folds, l2=args.l2, epochs=args.epochs, pair_buckets=args.pair_buckets)
         rows = stacking_table(lines, ngram)
     except SeqzooError as error:
         print(f"error: {error}", file=sys.stderr)
