@@ -9,6 +9,9 @@
 - faithfulness, on the test snippets of at least 6 words (quick: the first 40 of them):
   the mean drop of the predicted class's probability when the 3 highest-scored words are
   deleted, when 3 random words are (10 draws per snippet), and when the 3 lowest-scored are;
+- the stacked classifier: completeness and faithfulness for sentiment-bilstm-ngram, whose
+  scores add the n-gram model's exact shares to the network's; and faithfulness once more with
+  the words ranked by the network's part of the scores alone (the n-gram part left out);
 - forecaster: for weather-lstm, each cell's share of |score| in the next-day temp_max
   forecast, averaged over the test split's 358 windows (quick: the first 60); the largest
   should be the last day's temp_max (persistence).
@@ -54,11 +57,13 @@ def faithful_texts(model, texts, count: int | None = None) -> list[str]:
     return chosen[:count]
 
 
-def faithfulness(model, texts, *, draws: int = DRAWS, seed: int = 0, method: str = "integrated_gradients") -> dict:
+def faithfulness(model, texts, *, draws: int = DRAWS, seed: int = 0, method: str = "integrated_gradients",
+                 ranking=None) -> dict:
     """Mean drop of the predicted class's probability after deleting 3 top / random / bottom words.
 
     Words are deleted from the text's tokens (the rest joined by spaces, which the tokenizer
-    splits the same way), and the probability is read with `model.predict`.
+    splits the same way), and the probability is read with `model.predict`. `ranking` maps a
+    result to the scores that rank its words (default: `result.scores`).
 
     Returns:
         {"top", "random", "bottom": mean drops, "texts": how many}.
@@ -72,7 +77,7 @@ def faithfulness(model, texts, *, draws: int = DRAWS, seed: int = 0, method: str
     results = attributions(model, list(texts), method=method)
     variants = []
     for result in results:
-        order = np.argsort(result.scores, kind="stable")  # Lowest first.
+        order = np.argsort(result.scores if ranking is None else ranking(result), kind="stable")  # Lowest first.
         chosen = [order[-DELETED:], order[:DELETED]]
         chosen += [rng.choice(len(result.words), DELETED, replace=False) for _ in range(draws)]
         for positions in [[], *chosen]:
@@ -120,16 +125,26 @@ def run(quick: bool) -> dict:
     residuals = completeness(clf, test.x[:10 if quick else 50])
     texts = faithful_texts(clf, test.x, 40 if quick else None)
     faithful = faithfulness(clf, texts)
+    stacked = seqzoo.load("sentiment-bilstm-ngram")
+    stacked_residuals = completeness(stacked, test.x[:10 if quick else 50])
+    stacked_texts = faithful_texts(stacked, test.x, 40 if quick else None)
     forecaster = seqzoo.load("weather-lstm")
     windows = weather_test_windows(forecaster)
     shares = forecaster_shares(forecaster, windows[:60] if quick else windows)
-    return {"model": "sentiment-lstm", "forecaster": "weather-lstm", "quick": quick,
-            "weights_sha256": {m.card.name: m.card.files.get("model.weights.h5") for m in (clf, forecaster)},
-            "completeness": {"texts": len(residuals), "max_abs_residual": float(residuals.max()),
-                             "mean_abs_residual": float(residuals.mean()),
-                             "within_5_percent": int((residuals <= 0.05).sum())},
-            "faithfulness": faithful, "forecaster_shares": shares,
-            "seconds": round(time.perf_counter() - start, 1)}
+    return {"model": "sentiment-lstm", "forecaster": "weather-lstm", "stacked": "sentiment-bilstm-ngram",
+            "quick": quick,
+            "weights_sha256": {m.card.name: m.card.files.get("model.weights.h5") for m in (clf, stacked, forecaster)},
+            "completeness": _completeness_summary(residuals), "faithfulness": faithful,
+            "stacked_completeness": _completeness_summary(stacked_residuals),
+            "stacked_faithfulness": faithfulness(stacked, stacked_texts),
+            "stacked_faithfulness_network_part": faithfulness(
+                stacked, stacked_texts, ranking=lambda r: np.subtract(r.scores, r.ngram_scores)),
+            "forecaster_shares": shares, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _completeness_summary(residuals: np.ndarray) -> dict:
+    return {"texts": len(residuals), "max_abs_residual": float(residuals.max()),
+            "mean_abs_residual": float(residuals.mean()), "within_5_percent": int((residuals <= 0.05).sum())}
 
 
 def markdown(report: dict) -> str:
@@ -142,13 +157,21 @@ def markdown(report: dict) -> str:
         f"- faithfulness ({f['texts']} test snippets of >= {MIN_WORDS} words), mean drop of the predicted "
         f"class's probability after deleting {DELETED} words: top-scored {f['top']:.4f}, random "
         f"{f['random']:.4f} ({DRAWS} draws), lowest-scored {f['bottom']:.4f}")
+    sc, sf, sn = (report[k] for k in ("stacked_completeness", "stacked_faithfulness",
+                                       "stacked_faithfulness_network_part"))
+    stacked_line = (
+        f"- the stacked classifier ({report['stacked']}): completeness on the first {sc['texts']} test snippets, max "
+        f"|residual| {sc['max_abs_residual']:.2%}, {sc['within_5_percent']}/{sc['texts']} within 5%; faithfulness "
+        f"({sf['texts']} snippets): top-scored {sf['top']:.4f}, random {sf['random']:.4f}, lowest-scored "
+        f"{sf['bottom']:.4f}; with the words ranked by the network's part alone: top {sn['top']:.4f}, lowest "
+        f"{sn['bottom']:.4f}")
     forecaster_line = (
         f"- forecaster ({report['forecaster']}, {s['windows']} test windows, next-day {s['target']}): largest mean "
         f"share {s['largest_cell'][0]} {s['largest_cell'][1]} ({s['largest_share']:.1%}); the last day's "
         f"{s['target']} is the single largest cell in {s['last_day_target_largest_in']:.1%} of the windows")
     return "\n".join([
         "Attribution checks (`python benchmarks/attributions.py`):", "",
-        completeness_line, faithfulness_line, forecaster_line,
+        completeness_line, faithfulness_line, stacked_line, forecaster_line,
         "- weights (sha256): " + ", ".join(f"{k} {v[:12]}" for k, v in report.get("weights_sha256", {}).items()),
         f"- {report['seconds']} s", ""])
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 import seqzoo
 from seqzoo import diagnostics
-from seqzoo.diagnostics.attribution_methods import integrated_gradients
+from seqzoo.diagnostics.attribution_methods import integrated_gradients, residual
 from seqzoo.errors import InputError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # For benchmarks.attributions.
@@ -61,6 +61,24 @@ def test_steps_double_until_completeness_holds():
     assert bounded.steps == 2 and bounded.residual < -0.05  # The bound holds and the residual is reported.
 
 
+def test_an_exactly_known_part_makes_the_residual_relative_to_the_whole_difference():
+    def g(z):
+        return tf.reduce_sum(tf.exp(3 * z), axis=[1, 2])
+
+    def g_and_grad(z):
+        return g(z), 3 * tf.exp(3 * z)
+
+    x, base = tf.ones([1, 1, 1]), tf.zeros([1, 1, 1])
+    alone = integrated_gradients(g, g_and_grad, x, base, steps=1)
+    assert alone.steps == 2 and -0.05 < alone.residual < -0.01  # 1.4% of this function's own change.
+    # A known part of -99% of that change leaves 1% of it to explain: the same error is 140% of that.
+    exact = -0.99 * (alone.value - alone.baseline_value)
+    assert residual(alone.scores, alone.value, alone.baseline_value, exact=exact) == pytest.approx(
+        alone.residual / 0.01, rel=1e-6)
+    whole = integrated_gradients(g, g_and_grad, x, base, steps=1, exact=exact)
+    assert whole.steps == 4 and abs(whole.residual) <= 0.05
+
+
 # === Text classifiers ===
 def test_completeness_on_test_snippets(clf):
     texts = _split("rt-snippets").x[:10]
@@ -104,6 +122,17 @@ def test_faithfulness_small(clf):
     drops = faithfulness(clf, texts, draws=10)
     assert drops["texts"] == 25
     assert drops["top"] > drops["random"] > drops["bottom"], drops
+
+
+def test_the_stacked_preset_is_explained_whole_and_its_scores_hold_up():
+    from benchmarks.attributions import completeness, faithful_texts, faithfulness
+
+    stacked = seqzoo.load("sentiment-bilstm-ngram")
+    test = _split("rt-snippets")
+    assert completeness(stacked, test.x[:10]).max() <= 0.05  # Text 5 needs 64 steps: its two parts nearly cancel.
+    texts = faithful_texts(stacked, test.x, 25)
+    drops = faithfulness(stacked, texts, draws=10)
+    assert drops["texts"] == 25 and drops["top"] > drops["random"] > drops["bottom"], drops
 
 
 def test_unknown_words_are_marked(clf):

@@ -116,7 +116,8 @@ def _text(model, task, text, ids, words, target, method, steps, baseline) -> Tok
     index, label = _text_target(model, task, target, logits, tokenizer)
     f, f_and_grad = functions.target(index, scale)
     if method == "integrated_gradients":
-        explained = integrated_gradients(f, f_and_grad, x, base, steps=steps)
+        exact = 0.0 if ngrams is None else scale * float(ngram_value[index] - ngram_baseline[index])
+        explained = integrated_gradients(f, f_and_grad, x, base, steps=steps, exact=exact)
         scores = explained.scores.sum(axis=-1)
     else:
         explained = occlusion(f, x, base, groups=1)

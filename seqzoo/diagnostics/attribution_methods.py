@@ -32,15 +32,19 @@ class Explained:
     steps: int  # Integration points used (0 for occlusion).
 
 
-def residual(scores: np.ndarray, value: float, baseline_value: float) -> float:
+def residual(scores: np.ndarray, value: float, baseline_value: float, *, exact: float = 0.0) -> float:
     """How far the scores' sum is from f(x) - f(baseline), relative to that difference.
+
+    `exact` is a part of the explained difference whose scores are known exactly and are not
+    in `scores` (an n-gram model's beside a network): the error is then relative to the whole
+    difference, f(x) - f(baseline) + exact.
 
     Example:
     >>> residual(np.array([1.0, 0.5]), 2.0, 0.5)
     0.0
     """
     difference = value - baseline_value
-    return float((np.sum(scores, dtype=np.float64) - difference) / max(abs(difference), MIN_DIFFERENCE))
+    return float((np.sum(scores, dtype=np.float64) - difference) / max(abs(difference + exact), MIN_DIFFERENCE))
 
 
 def _values(f: Callable, x: tf.Tensor) -> np.ndarray:
@@ -63,7 +67,7 @@ def _path_gradient(f_and_grad: Callable, x: tf.Tensor, baseline: tf.Tensor, step
 
 
 def integrated_gradients(f: Callable, f_and_grad: Callable, x: tf.Tensor, baseline: tf.Tensor, *,
-                         steps: int = 32, max_steps: int = MAX_STEPS) -> Explained:
+                         steps: int = 32, max_steps: int = MAX_STEPS, exact: float = 0.0) -> Explained:
     """Integrated gradients of `f` at `x` against `baseline`; steps double until completeness holds.
 
     Args:
@@ -74,6 +78,8 @@ def integrated_gradients(f: Callable, f_and_grad: Callable, x: tf.Tensor, baseli
         steps: Integration points to start with (Gauss-Legendre nodes on [0, 1]).
         max_steps: The bound: when the residual is still above 5% here, the scores are
             returned with their residual as they are.
+        exact: A part of the whole explained difference that is known exactly and added by
+            the caller (see `residual`); the steps double until the whole adds up.
 
     Returns:
         An `Explained` whose scores have the shape of `x[0]`.
@@ -87,7 +93,7 @@ def integrated_gradients(f: Callable, f_and_grad: Callable, x: tf.Tensor, baseli
     while True:
         difference = x[0].numpy().astype(np.float64) - baseline[0].numpy()
         scores = difference * _path_gradient(f_and_grad, x, baseline, steps)
-        error = residual(scores, value, baseline_value)
+        error = residual(scores, value, baseline_value, exact=exact)
         if abs(error) <= COMPLETENESS_TOLERANCE or steps >= max_steps:
             return Explained(scores, value, baseline_value, error, steps)
         steps = min(2 * steps, max_steps)
