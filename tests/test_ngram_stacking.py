@@ -256,6 +256,39 @@ def test_a_twin_row_compares_the_twin_under_its_temperature_with_it_stacked():
     assert twin.temperature != 1.0 and row[2].split(" → ")[0] == f"{twin.temperature:.3f}"  # Refitted first.
     before, after = (float(x.rstrip("%")) for x in row[3].split(" → "))
     assert after > before
+    assert len(row) == 5  # No parent, no last cell.
+
+
+def test_a_twin_row_with_its_parent_stacks_the_parent_under_the_twins_weights(monkeypatch):
+    import types
+
+    import seqzoo
+    from seqzoo.models.text_classifier import TextClassifier
+
+    texts = ["very good", "not good", "very bad", "not bad"] * 8
+    train = types.SimpleNamespace(x=texts, y=np.array([1, 0, 0, 1] * 8))
+    validation = types.SimpleNamespace(x=texts[:12], y=np.array([1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 0, 0]))
+    twin, parent = (seqzoo.build("gru", "text_classification", texts=texts, hidden_size=4, sequence_length=8,
+                                 seed=seed) for seed in (0, 1))
+    calls = []
+    original = TextClassifier.stack_ngrams
+
+    def recorded(self, *args, **kwargs):
+        calls.append((self, args, kwargs))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TextClassifier, "stack_ngrams", recorded)
+    row = cells(ngram_stacking.twin_row("toy", twin, train, validation, epochs=10, pair_buckets=0, parent=parent))
+    (first, _, twin_fit), (second, parent_args, parent_fit) = calls
+    assert first is twin and second is parent
+    assert twin_fit["pair_buckets"] == parent_fit["pair_buckets"] == 0 and parent_fit["epochs"] == 10
+    assert list(parent_args[0]) == texts + texts[:12] and list(parent_args[1]) == [1, 0, 0, 1] * 8 + list(
+        validation.y)
+    scale, temperature = float(row[1].split(" → ")[1]), float(row[2].split(" → ")[1])
+    assert parent_fit["weights"] == pytest.approx((scale, temperature), abs=5e-3)
+    alone, stacked = (float(x) for x in row[5].split(" → "))
+    assert alone == pytest.approx(float(parent.predict([ngram_stacking.HEADLINE])[0, 1]), abs=5e-4)
+    assert stacked != alone
 
 
 def test_the_command_asks_for_a_log_or_twins_and_names_a_missing_twin(tmp_path, capsys, monkeypatch):

@@ -149,7 +149,7 @@ def stacking_table(lines, ngram: dict[int, tuple[np.ndarray, float]], *, size: i
 
 
 def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: int = 3,
-             pair_buckets: int = 2 ** 18) -> str:
+             pair_buckets: int = 2 ** 18, parent=None) -> str:
     """A Markdown row: a train-only twin under its fitted temperature, then stacked (`TextClassifier.stack_ngrams`).
 
     Args:
@@ -157,18 +157,27 @@ def twin_row(name: str, twin, train, validation, *, l2: float = 1e-5, epochs: in
         twin: A classifier trained on `train` only; its temperature is refitted on `validation`.
         train, validation: Splits with `.x` (texts) and `.y` (labels).
         l2, epochs, pair_buckets: The n-gram model's fit.
+        parent: The classifier trained on train + validation that the twin stands for, or
+            None. Given, a last cell holds its headline review alone and stacked with an
+            n-gram model fitted on train + validation under the twin's two weights, as
+            `seqzoo.recipes.sentiment_stacked` stacks it.
 
     Example:
     >>> twin_row("sentiment-lstm", seqzoo.load(twin_dir("sentiment-lstm")), train, validation)
     """
+    fit = {"l2": l2, "epochs": epochs, "pair_buckets": pair_buckets}
     twin.calibrate(validation.x, validation.y)
-    stacked = twin.stack_ngrams(train.x, train.y, validation.x, validation.y, l2=l2, epochs=epochs,
-                                pair_buckets=pair_buckets)
+    stacked = twin.stack_ngrams(train.x, train.y, validation.x, validation.y, **fit)
     accuracy = [float(np.mean(model.predict(validation.x).argmax(1) == np.asarray(validation.y)))
                 for model in (twin, stacked)]
     headline = [float(model.predict([HEADLINE])[0, 1]) for model in (twin, stacked)]
-    return (f"| {name} | 0 → {stacked.ngram_logits.scale:.2f} | {twin.temperature:.3f} → {stacked.temperature:.3f} "
-            f"| {accuracy[0]:.2%} → {accuracy[1]:.2%} | {headline[0]:.3f} → {headline[1]:.3f} |")
+    row = (f"| {name} | 0 → {stacked.ngram_logits.scale:.2f} | {twin.temperature:.3f} → {stacked.temperature:.3f} "
+           f"| {accuracy[0]:.2%} → {accuracy[1]:.2%} | {headline[0]:.3f} → {headline[1]:.3f} |")
+    if parent is None:
+        return row
+    full = parent.stack_ngrams(list(train.x) + list(validation.x), np.concatenate([train.y, validation.y]),
+                               weights=(stacked.ngram_logits.scale, stacked.temperature), **fit)
+    return row + f" {parent.predict([HEADLINE])[0, 1]:.3f} → {full.predict([HEADLINE])[0, 1]:.3f} |"
 
 
 def _twin_rows(presets, *, l2: float, epochs: int, pair_buckets: int) -> list[str]:
@@ -185,10 +194,11 @@ def _twin_rows(presets, *, l2: float, epochs: int, pair_buckets: int) -> list[st
             raise SeqzooError(f"{folder} holds no train-only twin of the shipped {preset}; train it with "
                               f"python -m seqzoo.recipes.sentiment_calibration --preset {preset} --out DIR.")
     train, validation = datasets.load("rt-snippets", "train"), datasets.load("rt-snippets", "validation")
-    return (["| twin | n-gram scale | temperature | validation accuracy | headline review |",
-             "|---|---:|---:|---:|---:|"]
+    return (["| twin | n-gram scale | temperature | validation accuracy | headline review "
+             "| the shipped preset's headline review, stacked with these weights |",
+             "|---|---:|---:|---:|---:|---:|"]
             + [twin_row(preset, seqzoo.load(folder), train, validation, l2=l2, epochs=epochs,
-                        pair_buckets=pair_buckets)
+                        pair_buckets=pair_buckets, parent=seqzoo.load(preset))
                for preset, folder in twins.items()])
 
 
