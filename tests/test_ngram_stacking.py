@@ -320,3 +320,30 @@ def test_a_twin_is_kept_in_its_training_run_where_sentiment_train_puts_it(tmp_pa
     # sentiment.train(twin=True) names its run "{preset}-seed{seed}-twin"; the twin preset lies inside it.
     assert twin_dir("sentiment-bilstm", 2) == run_dir("sentiment-bilstm-seed2-twin") / "preset"
     assert twin_dir("sentiment-bilstm", 2).is_relative_to(tmp_path)
+
+
+def test_the_folds_n_gram_models_are_fitted_with_the_pair_buckets_asked_for(monkeypatch):
+    import dataclasses
+
+    from seqzoo.recipes import sentiment
+
+    @dataclasses.dataclass
+    class Split:
+        x: list
+        y: np.ndarray
+
+    texts = ["very good", "not good", "very bad", "not bad"] * 6
+    split = Split(texts, np.array([1, 0, 0, 1] * 6))
+    monkeypatch.setattr(sentiment, "load_splits", lambda *args, **kwargs: [split, split])
+    fitted = []
+    real_fit = ngram_stacking.fit_ngram_logits
+
+    def fit(*args, **kwargs):
+        fitted.append(real_fit(*args, **kwargs))
+        return fitted[-1]
+
+    monkeypatch.setattr(ngram_stacking, "fit_ngram_logits", fit)
+    for buckets in (0, 32):
+        folds = ngram_stacking.fold_ngram_logits(2, epochs=1, pair_buckets=buckets)
+        assert sorted(folds) == [0, 1] and all(len(logits) == 24 for logits, _ in folds.values())
+        assert [layer.pair_buckets for layer in fitted[-2:]] == [buckets, buckets]

@@ -230,12 +230,16 @@ def _expected_shares(layer, ids, u):
     return layer.scale * shares
 
 
-@pytest.mark.parametrize("baseline_id", [0, 1])  # Padding (no word, no pair) and <unk> (a word with pairs).
-def test_the_ngram_shares_split_each_pair_and_add_up_exactly(stacked, baseline_id):
+# Padding (no word, no pair), <unk> (a word, in pairs never trained) and "not" (a word whose pairs carry weight).
+@pytest.mark.parametrize("baseline", [None, "<unk>", "not"])
+def test_the_ngram_shares_split_each_pair_and_add_up_exactly(stacked, baseline):
     from seqzoo.diagnostics.attribution_ngrams import ngram_drops, ngram_shares
 
     layer = stacked.ngram_logits
-    ids = stacked.preprocessor.tokenizer.tokenize(["hardly good not bad very"])[0].numpy().tolist()
+    tokenizer = stacked.preprocessor.tokenizer
+    ids = tokenizer.tokenize(["hardly good not bad very"])[0].numpy().tolist()
+    baseline_id = 0 if baseline is None else tokenizer.tokenize([baseline])[0].numpy().tolist()[0]
+    assert baseline_id == {None: 0, "<unk>": 1}.get(baseline, baseline_id)
     value, baseline, shares = ngram_shares(layer, ids, baseline_id)
     np.testing.assert_allclose(value, layer(np.array([ids])).numpy()[0], atol=1e-6)
     np.testing.assert_allclose(baseline, layer(np.array([[baseline_id] * len(ids)])).numpy()[0], atol=1e-6)
@@ -244,6 +248,21 @@ def test_the_ngram_shares_split_each_pair_and_add_up_exactly(stacked, baseline_i
     drops = ngram_drops(layer, ids, baseline_id)
     occluded = [ids[:1] + [baseline_id] + ids[2:]]
     np.testing.assert_allclose(drops[1], value - layer(np.array(occluded)).numpy()[0], atol=1e-6)
+
+
+def test_the_ngram_shares_of_a_layer_with_every_weight_set_add_up_exactly():
+    from seqzoo.diagnostics.attribution_ngrams import ngram_shares
+
+    layer = NgramLogits(vocabulary_size=12, num_classes=3, pair_buckets=16, scale=0.7)
+    layer.build()
+    rng = np.random.default_rng(0)
+    for weight in layer.weights:  # Every word, pair (the baseline's with itself too) and the bias count.
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    ids = [3, 5, 5, 9, 2]
+    for baseline_id in (0, 1, 5):
+        value, baseline, shares = ngram_shares(layer, ids, baseline_id)
+        np.testing.assert_allclose(shares, _expected_shares(layer, ids, baseline_id), atol=1e-5)
+        np.testing.assert_allclose(shares.sum(0), value - baseline, atol=1e-5)
 
 
 @pytest.mark.parametrize("method", ["integrated_gradients", "occlusion"])
