@@ -290,3 +290,23 @@ def test_attributions_explain_the_stacked_classifier_whole(classifier, stacked, 
     if method == "integrated_gradients":
         assert abs(result.completeness_residual) <= 0.05
         assert sum(result.scores) == pytest.approx(result.logit - result.baseline_logit, rel=0.05)
+
+
+def test_the_table_and_the_page_show_the_ngram_models_part(stacked, tmp_path):
+    import html
+    import re
+
+    from seqzoo.diagnostics import attributions, render_attributions
+    from seqzoo.diagnostics.cli import contribution_table
+
+    result = attributions(stacked, "very good not bad")
+    lines = contribution_table(result, top=4).splitlines()
+    assert lines[1].split() == ["rank", "token", "score", "of", "which", "n-grams"]
+    for line in lines[2:]:
+        _, word, score, part = line.split()
+        i = result.words.index(word)
+        assert (float(score), float(part)) == pytest.approx((result.scores[i], result.ngram_scores[i]), abs=1e-4)
+    assert {line.split()[1] for line in lines[2:]} == {"very", "good", "not", "bad"}
+    page = render_attributions(result, tmp_path / "why.html").read_text(encoding="utf-8")
+    tips = [html.unescape(t) for t in re.findall(r'title="([^"]*)"', page)]
+    assert tips[1] == f"good: {result.scores[1]:+.4f} (of which the n-gram model {result.ngram_scores[1]:+.4f})"

@@ -51,9 +51,11 @@ def text_section(result: TokenAttribution) -> str:
     """The highlighted tokens, a legend, the summary numbers and the top tokens of one result."""
     scale = _scale(result.scores)
     spans = []
-    for token, word, score in zip(result.tokens, result.words, result.scores):
+    parts = result.ngram_scores or [None] * len(result.tokens)
+    for token, word, score, ngrams in zip(result.tokens, result.words, result.scores, parts):
         unknown = token == "<unk>"
-        tip = f"{word}: {score:+.4f}" + (" (not in the vocabulary: read as <unk>)" if unknown else "")
+        tip = (f"{word}: {score:+.4f}" + ("" if ngrams is None else f" (of which the n-gram model {ngrams:+.4f})")
+               + (" (not in the vocabulary: read as <unk>)" if unknown else ""))
         style = TOKEN_STYLE + f"background:{colour(score / scale)};" + (UNKNOWN_STYLE if unknown else "")
         spans.append(f'<span style="{style}" title="{_e(tip)}">{_e(word)}</span>')
     method = result.method.replace("_", " ")

@@ -55,10 +55,13 @@ class TokenAttribution:
         """For each token, whether it was outside the vocabulary."""
         return [token == UNKNOWN for token in self.tokens]
 
+    def top_positions(self, k: int = 5) -> list[int]:
+        """The positions of the `k` tokens with the largest |score|, largest first."""
+        return [int(i) for i in np.argsort(-np.abs(np.asarray(self.scores)), kind="stable")[:k]]
+
     def top(self, k: int = 5) -> list[tuple[str, float]]:
         """The `k` tokens with the largest |score|, as (word, score), largest first."""
-        order = np.argsort(-np.abs(np.asarray(self.scores)), kind="stable")[:k]
-        return [(self.words[i], self.scores[i]) for i in order]
+        return [(self.words[i], self.scores[i]) for i in self.top_positions(k)]
 
     def to_dict(self) -> dict:
         """The attributes as plain Python (lists, floats, strings), ready for `json.dumps`."""

@@ -111,8 +111,12 @@ def contribution_table(result, *, top: int = 10) -> str:
     if hasattr(result, "tokens"):
         head = (f"{result.target}: probability {result.probability:.3f} (baseline {result.baseline_probability:.3f});"
                 f" scores sum to logit change {result.logit - result.baseline_logit:+.3f} ({residual})")
-        rows = [(str(i + 1), word, f"{score:+.4f}") for i, (word, score) in enumerate(result.top(top))]
+        positions = result.top_positions(top)
+        rows = [(str(rank + 1), result.words[i], f"{result.scores[i]:+.4f}") for rank, i in enumerate(positions)]
         header = ("rank", "token", "score")
+        if result.ngram_scores is not None:  # A classifier with an n-gram model beside it: that model's part.
+            rows = [(*row, f"{result.ngram_scores[i]:+.4f}") for row, i in zip(rows, positions)]
+            header = (*header, "of which n-grams")
     else:
         head = (f"{result.target}: forecast {result.forecast:.3f} (baseline window {result.baseline_forecast:.3f});"
                 f" scores in {result.target}'s units ({residual})")
