@@ -65,7 +65,7 @@ def test_the_config_round_trips_and_l2_adds_a_training_loss():
 @pytest.mark.parametrize("arguments, message", [
     ({"vocabulary_size": 0}, "vocabulary_size"), ({"num_classes": 1}, "num_classes"),
     ({"pair_buckets": -1}, "pair_buckets"), ({"scale": "big"}, "scale"), ({"l2": -0.1}, "l2"),
-    ({"vocabulary_size": True}, "vocabulary_size"),
+    ({"vocabulary_size": True}, "vocabulary_size"), ({"pair_buckets": 2 ** 24 + 1}, "pair_buckets"),
 ])
 def test_bad_arguments_are_refused_by_name(arguments, message):
     with pytest.raises(InputError, match=message):
@@ -183,6 +183,12 @@ def test_runs_without_every_fold_are_left_out_and_mismatched_logits_refused():
         ngram_stacking.stacking_table(lines, short, size=200, draws=5)
     with pytest.raises(SeqzooError, match="Line 1 is not a tuning result"):
         ngram_stacking.stacking_table(["{}"], ngram)
+
+
+def test_the_command_refuses_more_pair_buckets_than_a_layer_takes(capsys):
+    with pytest.raises(SystemExit):
+        ngram_stacking.main(["--twins", "sentiment-lstm", "--pair-buckets", str(2 ** 24 + 1)])
+    assert "--pair-buckets" in capsys.readouterr().err
 
 
 def test_the_command_refuses_a_missing_log_and_a_log_without_cross_validation(tmp_path, capsys):

@@ -18,6 +18,7 @@ from seqzoo.models.calibration import TEMPERATURES, negative_log_likelihood
 from seqzoo.validation import check_float, check_int
 
 PAIR_MULTIPLIER = 1_000_003  # A prime: (first * PAIR_MULTIPLIER + second) mod buckets spreads the pairs.
+MAX_PAIR_BUCKETS = 2 ** 24  # 16.8M buckets x classes float32 weights: 128 MiB for two classes.
 
 
 @keras.saving.register_keras_serializable(package="seqzoo")
@@ -42,7 +43,7 @@ class NgramLogits(keras.layers.Layer):
         super().__init__(**kwargs)
         self.vocabulary_size = check_int("vocabulary_size", vocabulary_size, minimum=1)
         self.num_classes = check_int("num_classes", num_classes, minimum=2)
-        self.pair_buckets = check_int("pair_buckets", pair_buckets, minimum=0)
+        self.pair_buckets = check_int("pair_buckets", pair_buckets, minimum=0, maximum=MAX_PAIR_BUCKETS)
         self.scale = check_float("scale", scale)
         self.l2 = check_float("l2", l2, minimum=0.0)
 

@@ -15,7 +15,7 @@ from seqzoo.models.backbone import RecurrentBackbone
 from seqzoo.models.calibration import (
     TEMPERATURES, Temperature, check_temperature, chunk_probabilities, fit_temperature,
 )
-from seqzoo.models.ngram_logits import NgramLogits, fit_ngram_logits, fit_scale_and_temperature
+from seqzoo.models.ngram_logits import MAX_PAIR_BUCKETS, NgramLogits, fit_ngram_logits, fit_scale_and_temperature
 from seqzoo.models.task import Task
 from seqzoo.models.text_classifier_preprocessor import TextClassifierPreprocessor
 from seqzoo.validation import check_bool, check_float, check_int
@@ -358,7 +358,7 @@ class TextClassifier(Task):
                              "classifier it was stacked from.")
         l2 = check_float("l2", l2, minimum=0.0)
         epochs = check_int("epochs", epochs, minimum=1, maximum=10_000)
-        pair_buckets = check_int("pair_buckets", pair_buckets, minimum=0, maximum=2 ** 24)
+        pair_buckets = check_int("pair_buckets", pair_buckets, minimum=0, maximum=MAX_PAIR_BUCKETS)
         seed = check_int("seed", seed, minimum=0)
         batch_size = check_int("batch_size", batch_size, minimum=1, maximum=2**31 - 1)
         held_out = (validation_texts is not None, validation_labels is not None)

@@ -32,7 +32,7 @@ import numpy as np
 from seqzoo.errors import SeqzooError
 from seqzoo.models.calibration import expected_calibration_error, fit_temperature
 from seqzoo.models.calibration_noise import calibration_errors_of_subsets
-from seqzoo.models.ngram_logits import fit_ngram_logits, fit_scale_and_temperature
+from seqzoo.models.ngram_logits import MAX_PAIR_BUCKETS, fit_ngram_logits, fit_scale_and_temperature
 from seqzoo.recipes.paired import paired_difference
 from seqzoo.recipes.sentiment_compare import FOLD, tuning_results
 from seqzoo.validation import check_float, check_int, int_flag
@@ -210,7 +210,7 @@ def main(argv=None) -> int:
     parser.add_argument("--folds", type=int_flag(minimum=2), default=3, help="the runs' number of folds (default 3)")
     parser.add_argument("--l2", type=float, default=1e-5, help="L2 penalty of the n-gram model (default 1e-5)")
     parser.add_argument("--epochs", type=int_flag(minimum=1), default=3, help="its passes (default 3)")
-    parser.add_argument("--pair-buckets", type=int_flag(minimum=0), default=2 ** 18,
+    parser.add_argument("--pair-buckets", type=int_flag(minimum=0, maximum=MAX_PAIR_BUCKETS), default=2 ** 18,
                         help="hash buckets of its word pairs (default 2^18; 0: words only)")
     args = parser.parse_args(argv)
     try:
