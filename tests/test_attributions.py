@@ -133,6 +133,9 @@ def test_the_stacked_preset_is_explained_whole_and_its_scores_hold_up():
     texts = faithful_texts(stacked, test.x, 25)
     drops = faithfulness(stacked, texts, draws=10)
     assert drops["texts"] == 25 and drops["top"] > drops["random"] > drops["bottom"], drops
+    with pytest.raises(InputError, match=r"read the network only. Pass the classifier it was stacked from "
+                                         r"\(sentiment-bilstm\)"):
+        diagnostics.gradient_norms(stacked, "a great film")
 
 
 def test_unknown_words_are_marked(clf):

@@ -121,6 +121,10 @@ def test_a_classifier_stacked_from_a_preset_says_so_on_its_card(classifier, tmp_
     card = seqzoo.ModelCard.read(tmp_path / "stacked")
     assert card.description == "Stacked with an n-gram model from parent; not measured since."
     assert card.recipe["parent"] == "parent" and card.metrics == {}
+    from seqzoo.diagnostics import gradient_norms
+
+    with pytest.raises(InputError, match=r"stacked from \(parent\), or ask for attributions"):
+        gradient_norms(seqzoo.load(tmp_path / "stacked"), "not bad")
 
 
 def test_a_classifier_without_the_branch_keeps_its_config(classifier):

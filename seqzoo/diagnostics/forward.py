@@ -49,9 +49,17 @@ def check_model(model, tasks=TASKS, *, with_ngrams: bool = False) -> str:
                          f"seqzoo.build), got {what}.")
     if getattr(model, "ngram_logits", None) is not None and not with_ngrams:
         raise InputError("This classifier adds an n-gram model's logits to its network's (stack_ngrams); the "
-                         "diagnostics read the network only. Pass the classifier it was stacked from, or ask "
-                         "for attributions (seqzoo explain --attributions), which cover both.")
+                         f"diagnostics read the network only. Pass the classifier it was stacked from"
+                         f"{_parent_of(model)}, or ask for attributions (seqzoo explain --attributions), which "
+                         "cover both.")
     return task
+
+
+def _parent_of(model) -> str:
+    """" (NAME)" when a saved stacked classifier's card names the classifier it was stacked from, else ""."""
+    parent = (getattr(getattr(model, "card", None), "recipe", None) or {}).get("parent")
+    name = parent.get("name") if isinstance(parent, dict) else parent
+    return f" ({name})" if isinstance(name, str) else ""
 
 
 def one_text(inputs) -> str:
