@@ -30,7 +30,7 @@ import tensorflow as tf
 
 from seqzoo.diagnostics.attribution_functions import ModelFunctions
 from seqzoo.diagnostics.attribution_methods import MAX_STEPS, integrated_gradients, occlusion, residual
-from seqzoo.diagnostics.attribution_ngrams import ngram_drops, ngram_shares
+from seqzoo.diagnostics.attribution_ngrams import ngram_part
 from seqzoo.diagnostics.attribution_results import ForecastAttribution, TokenAttribution
 from seqzoo.diagnostics.forward import check_model, one_text, read_example
 from seqzoo.errors import InputError
@@ -110,8 +110,8 @@ def _text(model, task, text, ids, words, target, method, steps, baseline) -> Tok
     scale = 1.0 / model.temperature if task == "text_classification" else 1.0
     logits, baseline_logits = (row * scale for row in functions.outputs(tf.concat([x, base], 0)).numpy())
     ngrams = getattr(model, "ngram_logits", None) if task == "text_classification" else None
-    if ngrams is not None:  # The n-gram model beside the network: its exact shares are added below.
-        ngram_value, ngram_baseline, shares = ngram_shares(ngrams, ids, base_id)
+    if ngrams is not None:  # The n-gram model beside the network: its exact part is added below.
+        ngram_value, ngram_baseline, ngram_parts = ngram_part(ngrams, ids, base_id, method)
         logits, baseline_logits = logits + ngram_value * scale, baseline_logits + ngram_baseline * scale
     index, label = _text_target(model, task, target, logits, tokenizer)
     f, f_and_grad = functions.target(index, scale)
@@ -124,8 +124,7 @@ def _text(model, task, text, ids, words, target, method, steps, baseline) -> Tok
         scores = explained.scores
     ngram_scores = None
     if ngrams is not None:
-        ngram_scores = scale * (shares if method == "integrated_gradients"
-                                else ngram_drops(ngrams, ids, base_id))[:, index]
+        ngram_scores = scale * ngram_parts[:, index]
         scores = scores + ngram_scores
         value = explained.value + scale * ngram_value[index]
         baseline_value = explained.baseline_value + scale * ngram_baseline[index]

@@ -79,3 +79,17 @@ def ngram_drops(layer, ids: list[int], baseline_id: int) -> np.ndarray:
     occluded = [list(ids[:i]) + [int(baseline_id)] + list(ids[i + 1:]) for i in range(len(ids))]
     logits = _logits(layer, [list(ids), *occluded])
     return logits[0] - logits[1:]
+
+
+def ngram_part(layer, ids: list[int], baseline_id: int, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the layer's logits of `ids` [C], of the baseline [C], each position's part [T, C]) for `method`.
+
+    The parts are `ngram_shares` for integrated gradients and `ngram_drops` for occlusion.
+
+    Example:
+    >>> value, baseline, parts = ngram_part(clf.ngram_logits, [5, 7, 9], 0, "occlusion")
+    """
+    if method == "integrated_gradients":
+        return ngram_shares(layer, ids, baseline_id)
+    value, baseline = _logits(layer, [list(ids), [int(baseline_id)] * len(ids)])
+    return value, baseline, ngram_drops(layer, ids, baseline_id)
