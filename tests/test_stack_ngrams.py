@@ -314,3 +314,22 @@ def test_the_table_and_the_page_show_the_ngram_models_part(stacked, tmp_path):
     page = render_attributions(result, tmp_path / "why.html").read_text(encoding="utf-8")
     tips = [html.unescape(t) for t in re.findall(r'title="([^"]*)"', page)]
     assert tips[1] == f"good: {result.scores[1]:+.4f} (of which the n-gram model {result.ngram_scores[1]:+.4f})"
+
+
+@pytest.mark.parametrize("method", ["integrated_gradients", "occlusion"])
+def test_a_word_baseline_counts_the_ngram_models_logits_of_the_baseline_text(classifier, method):
+    from seqzoo.diagnostics import attributions
+
+    stacked = classifier.stack_ngrams(TEXTS, LABELS, epochs=1, pair_buckets=64, weights=(1.0, 1.0))
+    rng = np.random.default_rng(1)  # Every weight set, so that "not not" has logits of its own.
+    for weight in stacked.ngram_logits.weights:
+        weight.assign(rng.normal(size=weight.shape).astype("float32"))
+    result = attributions(stacked, "hardly good", method=method, baseline="not")
+    word = stacked.preprocessor.tokenizer.tokenize(["not"])[0].numpy().tolist()[0]
+    base = np.array([[word, word]])
+    assert np.abs(stacked.ngram_logits(base).numpy() - stacked.ngram_logits(np.zeros((1, 2), "int32"))).max() > 0.1
+    network = classifier(base, training=False).numpy()[0] * classifier.temperature
+    logits = (network + stacked.ngram_logits(base).numpy()[0]) / stacked.temperature
+    index = stacked.labels.index(result.target)
+    assert result.baseline_logit == pytest.approx(float(logits[index]), abs=1e-4)
+    assert result.baseline_probability == pytest.approx(float(tf.nn.softmax(logits)[index]), abs=1e-5)
