@@ -153,3 +153,38 @@ def test_a_line_without_its_held_out_part_is_not_a_tuning_result():
     for reader in (sentiment_compare.read_runs, sentiment_compare._fold_parts):
         with pytest.raises(SeqzooError, match=r"Line 2 is not a tuning result \('held_out'\)"):
             reader([line(), json.dumps(result)])
+
+
+@pytest.mark.parametrize("kind", ["bias", "power"])
+def test_calibration_at_size_fits_the_map_asked_on_one_fold_and_scores_the_other(kind):
+    from seqzoo.recipes.calibration_maps import fit_calibration_map, mapped_logits
+
+    lines = [calibrated_line(0, 0, rng_seed=1), calibrated_line(0, 1, rng_seed=2)]
+    rows = sentiment_compare.calibration_at_size(lines, size=300, bound=0.05, draws=20, calibration_map=kind)
+    cells = [c.strip() for c in rows[2].strip("|").split("|")]
+    assert cells[:2] == [f"sentiment-bilstm {{}} ({kind})", "2"]
+    parts = sentiment_compare._fold_parts(lines)["sentiment-bilstm {}"]
+    whole = []
+    for a, b in [((0, 3, 0), (0, 3, 1)), ((0, 3, 1), (0, 3, 0))]:
+        fit_on, fit_labels = parts[a]
+        params = fit_calibration_map(kind, np.log(fit_on / (1 - fit_on)), fit_labels)
+        assert params[kind] != (0.0 if kind == "bias" else 1.0)  # a real fit, not the temperature's
+        mapped = mapped_logits(kind, params, np.log(parts[b][0] / (1 - parts[b][0])))
+        scaled = 1 / (1 + np.exp(-mapped))
+        whole.append(expected_calibration_error(np.stack([1 - scaled, scaled], 1), parts[b][1]))
+    assert cells[2] == f"{np.mean(whole):.3f}"
+    temperature_row = sentiment_compare.calibration_at_size(lines, size=300, bound=0.05, draws=20)[2]
+    assert temperature_row.startswith("| sentiment-bilstm {} | 2 |")
+
+
+def test_the_command_passes_the_map_on_and_refuses_it_without_a_size(tmp_path, capsys):
+    log = tmp_path / "cv.jsonl"
+    log.write_text("\n".join([calibrated_line(0, 0, rng_seed=1), calibrated_line(0, 1, rng_seed=2)]) + "\n")
+    assert sentiment_compare.main([str(log), "--calibration-at-size", "200", "--calibration-map", "power"]) == 0
+    assert "| sentiment-bilstm {} (power) | 2 |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        sentiment_compare.main([str(log), "--calibration-map", "bias"])
+    assert "--calibration-map needs --calibration-at-size" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        sentiment_compare.main([str(log), "--calibration-at-size", "200", "--calibration-map", "isotonic"])
+    assert "invalid choice" in capsys.readouterr().err

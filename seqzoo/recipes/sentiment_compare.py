@@ -13,6 +13,7 @@ Run:
     python -m seqzoo.recipes.sentiment_compare ~/.cache/seqzoo/runs/tuning.jsonl
     python -m seqzoo.recipes.sentiment_compare cv.jsonl --headline                    # temperature, headline review
     python -m seqzoo.recipes.sentiment_compare cv.jsonl --calibration-at-size 1272    # what a test split may measure
+    python -m seqzoo.recipes.sentiment_compare cv.jsonl --calibration-at-size 1272 --calibration-map power
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import numpy as np
 from seqzoo.errors import SeqzooError
 from seqzoo.models.calibration import expected_calibration_error, fit_temperature
 from seqzoo.models.calibration_noise import calibration_errors_of_subsets, perfectly_calibrated_error
+from seqzoo.recipes.calibration_maps import MAPS, fit_calibration_map, mapped_logits
 from seqzoo.recipes.paired import paired_difference
 from seqzoo.validation import int_flag
 
@@ -109,13 +111,21 @@ def comparison_table(runs: dict[tuple[str, str], np.ndarray]) -> list[str]:
     return rows
 
 
+def _log_odds(positive: np.ndarray) -> np.ndarray:
+    return np.log(positive / (1 - positive))
+
+
+def _sigmoid(log_odds: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-log_odds))
+
+
 def _logits(positive: np.ndarray) -> np.ndarray:
     """Two-class logits whose softmax is (1 - positive, positive)."""
-    return np.stack([np.zeros_like(positive), np.log(positive / (1 - positive))], axis=1)
+    return np.stack([np.zeros_like(positive), _log_odds(positive)], axis=1)
 
 
 def _under_temperature(positive: np.ndarray, temperature: float) -> np.ndarray:
-    return 1 / (1 + np.exp(-np.log(positive / (1 - positive)) / temperature))
+    return _sigmoid(_log_odds(positive) / temperature)
 
 
 def calibrated_headline(positive, labels, headline: float) -> dict:
@@ -178,7 +188,8 @@ def _fold_parts(lines) -> dict[str, dict[tuple[int, int, int], tuple[np.ndarray,
     return groups
 
 
-def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: int = 200) -> list[str]:
+def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: int = 200,
+                        calibration_map: str = "temperature") -> list[str]:
     """Markdown rows: the calibration error each recipe's twin-fitted temperature leaves on `size` held-out snippets.
 
     The shipped presets take their temperature from a twin trained on other
@@ -188,7 +199,9 @@ def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: 
     `draws` random subsets of `size` snippets (the size of the test split). The
     last column is what a perfectly calibrated model with the same confidences
     measures at that size. Folds smaller than `size` are left out. The test
-    split is never loaded.
+    split is never loaded. With `calibration_map` "bias" or "power", a richer
+    map (`seqzoo.recipes.calibration_maps`) is fitted and applied in place of
+    the temperature, and the recipe's name says which.
 
     Example:
     >>> calibration_at_size(Path("cv.jsonl").read_text().splitlines())[2]
@@ -204,9 +217,8 @@ def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: 
             if a[:2] != b[:2]:
                 continue  # Another seed, or folds of another cut of the snippets.
             (fit_on, fit_labels), (positive, labels) = parts[a], parts[b]
-            count = len(fit_labels)
-            temperature = fit_temperature(_logits(fit_on), np.arange(count), np.ones(count), fit_labels)
-            scaled = _under_temperature(positive, temperature)
+            params = fit_calibration_map(calibration_map, _log_odds(fit_on), fit_labels)
+            scaled = _sigmoid(mapped_logits(calibration_map, params, _log_odds(positive)))
             probabilities = np.stack([1 - scaled, scaled], axis=1)
             whole.append(expected_calibration_error(probabilities, labels))
             subsets.append(calibration_errors_of_subsets(probabilities, labels, size=size, draws=draws))
@@ -214,6 +226,7 @@ def calibration_at_size(lines, *, size: int = 1272, bound: float = 0.03, draws: 
         if not whole:
             continue
         errors = np.concatenate(subsets)
+        recipe += "" if calibration_map == "temperature" else f" ({calibration_map})"
         rows.append(f"| {recipe} | {len(whole)} | {np.mean(whole):.3f} | {errors.mean():.3f} ± {errors.std():.3f} "
                     f"| {np.mean(errors > bound):.0%} | {np.mean(floors):.3f} |")
     return rows
@@ -227,6 +240,9 @@ def main(argv=None) -> int:
     parser.add_argument("--calibration-at-size", type=int_flag(minimum=1), metavar="SNIPPETS",
                         help="per recipe: the calibration error a twin's temperature leaves on this many "
                              "held-out snippets (1272: the test split's size), from the cross-validation folds")
+    parser.add_argument("--calibration-map", choices=MAPS, default="temperature",
+                        help="with --calibration-at-size: fit this map in place of the temperature "
+                             "(bias: T and a bias; power: T and a power of the logit's size)")
     args = parser.parse_args(argv)
     try:
         if not args.log.expanduser().is_file():
@@ -239,8 +255,11 @@ def main(argv=None) -> int:
     if args.headline:
         print("\n".join(headline_table(lines)))
         return 0
+    if args.calibration_map != "temperature" and not args.calibration_at_size:
+        parser.error("--calibration-map needs --calibration-at-size SNIPPETS")
     if args.calibration_at_size:
-        print("\n".join(calibration_at_size(lines, size=args.calibration_at_size)))
+        print("\n".join(calibration_at_size(lines, size=args.calibration_at_size,
+                                             calibration_map=args.calibration_map)))
         return 0
     rows = comparison_table(runs)
     print("\n".join(rows) if len(rows) > 2 else "No two runs were scored on the same snippets.")
