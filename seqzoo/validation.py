@@ -177,6 +177,25 @@ def check_probabilities(name: str, value: Any) -> np.ndarray:
     return array
 
 
+def check_scores(name: str, value: Any) -> np.ndarray:
+    """Return `value` as a float64 [texts] array of finite numbers (logits, log-odds), or raise `InputError`.
+
+    Example:
+    >>> check_scores("logits", [0.5, -2.0])
+    array([ 0.5, -2. ])
+    """
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a [texts] array of numbers; got {_shown(value)}.") from None
+    if array.ndim != 1 or array.shape[0] < 1:
+        raise InputError(f"{name} must be a [texts] array with at least one text; got shape {array.shape}.")
+    if not np.isfinite(array).all():
+        raise InputError(f"{name} must hold finite numbers; {int((~np.isfinite(array)).sum())} of "
+                         f"{len(array)} are not (clip probabilities away from 0 and 1 before taking log-odds).")
+    return array
+
+
 def check_labels(name: str, value: Any, *, count: int, classes: int) -> np.ndarray:
     """Return `value` as an int64 array of `count` class indices below `classes`, or raise `InputError`.
 

@@ -82,3 +82,22 @@ def test_an_unknown_map_is_refused_with_the_choices():
         fit_calibration_map("isotonic", np.zeros(3), np.zeros(3))
     with pytest.raises(SeqzooError, match="power"):
         mapped_logits("platt", {"temperature": 1.0}, np.zeros(3))
+
+
+def test_bad_logits_labels_and_params_are_refused_by_name():
+    with pytest.raises(SeqzooError, match="logits must hold finite numbers; 1 of 3"):
+        fit_calibration_map("bias", np.array([0.0, np.inf, 1.0]), np.array([0, 1, 1]))
+    with pytest.raises(SeqzooError, match=r"logits must be a \[texts\] array"):
+        fit_calibration_map("power", np.zeros((2, 2)), np.array([0, 1]))
+    with pytest.raises(SeqzooError, match="labels must hold one label per text"):
+        fit_calibration_map("temperature", np.zeros(3), np.array([0, 1]))
+    with pytest.raises(SeqzooError, match="labels must be class indices from 0 to 1"):
+        fit_calibration_map("temperature", np.zeros(2), np.array([0, 2]))
+    with pytest.raises(SeqzooError, match="a dict with power, temperature"):
+        mapped_logits("power", {"temperature": 1.0}, np.zeros(2))
+    with pytest.raises(SeqzooError, match=r"params\['temperature'\]"):
+        mapped_logits("temperature", {"temperature": 0.0}, np.zeros(2))
+    with pytest.raises(SeqzooError, match=r"params\['power'\]"):
+        mapped_logits("power", {"temperature": 1.0, "power": -1.0}, np.zeros(2))
+    with pytest.raises(SeqzooError, match=r"params\['bias'\]"):
+        mapped_logits("bias", {"temperature": 1.0, "bias": float("nan")}, np.zeros(2))

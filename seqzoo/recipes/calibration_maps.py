@@ -23,9 +23,10 @@ import math
 
 import numpy as np
 
+from seqzoo.errors import InputError
 from seqzoo.models.calibration import TEMPERATURES
 from seqzoo.models.ngram_logits import grid_minimum
-from seqzoo.validation import check_choice
+from seqzoo.validation import check_choice, check_float, check_labels, check_scores
 
 MAPS = ("temperature", "bias", "power")
 BIASES = np.linspace(-2.0, 2.0, 161)  # Steps of 0.025 on the logit.
@@ -45,10 +46,17 @@ def mapped_logits(kind: str, params: dict, logits) -> np.ndarray:
     array([ 1., -1.])
     """
     kind = check_choice("kind", kind, MAPS)
-    logits = np.asarray(logits, np.float64)
+    logits = check_scores("logits", logits)
+    needed = {"temperature", kind}
+    if not isinstance(params, dict) or not needed <= set(params):
+        raise InputError(f"params must be what fit_calibration_map({kind!r}, ...) returned: a dict with "
+                         f"{', '.join(sorted(needed))}; got {params!r}.")
+    temperature = check_float("params['temperature']", params["temperature"], minimum=0.0, exclusive_minimum=True)
     if kind == "power":
-        logits = np.sign(logits) * np.abs(logits) ** params["power"]
-    return logits / params["temperature"] + (params["bias"] if kind == "bias" else 0.0)
+        power = check_float("params['power']", params["power"], minimum=0.0, exclusive_minimum=True)
+        logits = np.sign(logits) * np.abs(logits) ** power
+    bias = check_float("params['bias']", params["bias"]) if kind == "bias" else 0.0
+    return logits / temperature + bias
 
 
 def binary_log_loss(logits, labels) -> float:
@@ -82,7 +90,8 @@ def fit_calibration_map(kind: str, logits, labels) -> dict:
     2.0...
     """
     kind = check_choice("kind", kind, MAPS)
-    logits, labels = np.asarray(logits, np.float64), np.asarray(labels)
+    logits = check_scores("logits", logits)
+    labels = check_labels("labels", labels, count=len(logits), classes=2)
 
     def best_temperature(extra: dict) -> tuple[float, float]:
         def loss(t: float) -> float:
