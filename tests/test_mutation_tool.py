@@ -16,7 +16,8 @@ CORE = ["seqzoo/presets.py", "seqzoo/config_safety.py", "seqzoo/weights_safety.p
         "seqzoo/registry.py", "seqzoo/models/sampling.py", "seqzoo/models/decoding.py",
         "seqzoo/models/text_classifier.py", "seqzoo/models/calibration.py", "seqzoo/models/history_table.py",
         "seqzoo/models/residual_head.py", "seqzoo/datasets/fetch.py", "seqzoo/datasets/splits.py",
-        "seqzoo/datasets/archive.py", "seqzoo/cli.py"]
+        "seqzoo/datasets/archive.py", "seqzoo/cli.py", "seqzoo/models/calibration_noise.py",
+        "seqzoo/recipes/paired.py", "seqzoo/recipes/calibration_maps.py"]
 
 
 @pytest.fixture

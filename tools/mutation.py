@@ -64,6 +64,12 @@ MODULES: dict[str, list[str]] = {
     "seqzoo/export/classifier_signatures.py": ["tests/test_mutation_kills_export_signatures.py"],
     "seqzoo/export/forecaster_signatures.py": ["tests/test_mutation_kills_export_signatures.py"],
     "seqzoo/cli.py": ["tests/test_mutation_kills_cli.py"],  # test_cli loads every preset per mutant.
+    # The statistics behind the sentiment cards and the confidence guide.
+    "seqzoo/models/calibration_noise.py": ["tests/test_calibration_noise.py", "tests/test_mutation_kills_statistics.py"],
+    "seqzoo/recipes/paired.py": ["tests/test_sentiment_confidence_statistics.py", "tests/test_sentiment_compare.py",
+                                 "tests/test_mutation_kills_statistics.py"],
+    "seqzoo/recipes/calibration_maps.py": ["tests/test_calibration_maps.py", "tests/test_sentiment_compare.py",
+                                           "tests/test_mutation_kills_statistics.py"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 

@@ -66,8 +66,8 @@ def binary_log_loss(logits, labels) -> float:
     >>> round(binary_log_loss(np.array([0.0, 2.0]), np.array([1, 1])), 4)
     0.4100
     """
-    signs = 2.0 * np.asarray(labels, np.float64) - 1.0
-    return float(np.mean(np.logaddexp(0.0, -signs * np.asarray(logits, np.float64))))
+    signs = 2.0 * np.asarray(labels) - 1.0  # Floats whatever the labels' dtype (bools, ints).
+    return float(np.mean(np.logaddexp(0.0, -signs * np.asarray(logits))))
 
 
 def fit_calibration_map(kind: str, logits, labels) -> dict:
