@@ -182,9 +182,10 @@ def test_the_command_passes_the_map_on_and_refuses_it_without_a_size(tmp_path, c
     log.write_text("\n".join([calibrated_line(0, 0, rng_seed=1), calibrated_line(0, 1, rng_seed=2)]) + "\n")
     assert sentiment_compare.main([str(log), "--calibration-at-size", "200", "--calibration-map", "power"]) == 0
     assert "| sentiment-bilstm {} (power) | 2 |" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
-        sentiment_compare.main([str(log), "--calibration-map", "bias"])
-    assert "--calibration-map needs --calibration-at-size" in capsys.readouterr().err
+    for other in ([], ["--headline"]):  # never ignored silently
+        with pytest.raises(SystemExit):
+            sentiment_compare.main([str(log), "--calibration-map", "bias", *other])
+        assert "--calibration-map needs --calibration-at-size" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         sentiment_compare.main([str(log), "--calibration-at-size", "200", "--calibration-map", "isotonic"])
     assert "invalid choice" in capsys.readouterr().err

@@ -252,11 +252,11 @@ def main(argv=None) -> int:
     except SeqzooError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if args.calibration_map != "temperature" and not args.calibration_at_size:
+        parser.error("--calibration-map needs --calibration-at-size SNIPPETS")
     if args.headline:
         print("\n".join(headline_table(lines)))
         return 0
-    if args.calibration_map != "temperature" and not args.calibration_at_size:
-        parser.error("--calibration-map needs --calibration-at-size SNIPPETS")
     if args.calibration_at_size:
         print("\n".join(calibration_at_size(lines, size=args.calibration_at_size,
                                              calibration_map=args.calibration_map)))
