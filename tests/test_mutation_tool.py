@@ -17,7 +17,7 @@ CORE = ["seqzoo/presets.py", "seqzoo/config_safety.py", "seqzoo/weights_safety.p
         "seqzoo/models/text_classifier.py", "seqzoo/models/calibration.py", "seqzoo/models/history_table.py",
         "seqzoo/models/residual_head.py", "seqzoo/datasets/fetch.py", "seqzoo/datasets/splits.py",
         "seqzoo/datasets/archive.py", "seqzoo/cli.py", "seqzoo/models/calibration_noise.py",
-        "seqzoo/recipes/paired.py", "seqzoo/recipes/calibration_maps.py"]
+        "seqzoo/recipes/paired.py", "seqzoo/recipes/calibration_maps.py", "seqzoo/models/ngram_logits.py"]
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ MODULES: dict[str, list[str]] = {
                                  "tests/test_mutation_kills_statistics.py"],
     "seqzoo/recipes/calibration_maps.py": ["tests/test_calibration_maps.py", "tests/test_sentiment_compare.py",
                                            "tests/test_mutation_kills_statistics.py"],
+    "seqzoo/models/ngram_logits.py": ["tests/test_ngram_stacking.py", "tests/test_stack_ngrams.py"],
 }
 KILLED = {"killed", "timeout", "caught by type check"}
 
