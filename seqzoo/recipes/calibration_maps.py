@@ -51,12 +51,20 @@ def mapped_logits(kind: str, params: dict, logits) -> np.ndarray:
     if not isinstance(params, dict) or not needed <= set(params):
         raise InputError(f"params must be what fit_calibration_map({kind!r}, ...) returned: a dict with "
                          f"{', '.join(sorted(needed))}; got {params!r}.")
-    temperature = check_float("params['temperature']", params["temperature"], minimum=0.0, exclusive_minimum=True)
+    checked = {"temperature": check_float("params['temperature']", params["temperature"], minimum=0.0,
+                                          exclusive_minimum=True)}
     if kind == "power":
-        power = check_float("params['power']", params["power"], minimum=0.0, exclusive_minimum=True)
-        logits = np.sign(logits) * np.abs(logits) ** power
-    bias = check_float("params['bias']", params["bias"]) if kind == "bias" else 0.0
-    return logits / temperature + bias
+        checked["power"] = check_float("params['power']", params["power"], minimum=0.0, exclusive_minimum=True)
+    if kind == "bias":
+        checked["bias"] = check_float("params['bias']", params["bias"])
+    return _mapped(kind, checked, logits)
+
+
+def _mapped(kind: str, params: dict, logits: np.ndarray) -> np.ndarray:
+    """`mapped_logits` without the checks, for the fit's search loop (its inputs are checked once)."""
+    if kind == "power":
+        logits = np.sign(logits) * np.abs(logits) ** params["power"]
+    return logits / params["temperature"] + (params["bias"] if kind == "bias" else 0.0)
 
 
 def binary_log_loss(logits, labels) -> float:
@@ -95,7 +103,7 @@ def fit_calibration_map(kind: str, logits, labels) -> dict:
 
     def best_temperature(extra: dict) -> tuple[float, float]:
         def loss(t: float) -> float:
-            return binary_log_loss(mapped_logits(kind, {**extra, "temperature": t}, logits), labels)
+            return binary_log_loss(_mapped(kind, {**extra, "temperature": t}, logits), labels)
         return grid_minimum(loss, TEMPERATURES)
 
     if kind == "temperature":
