@@ -46,6 +46,10 @@ def test_a_fit_recovers_the_map_that_made_the_labels(kind, truth):
         observed = true_logits * truth["temperature"]
     fitted = fit_calibration_map(kind, observed, drawn(true_logits))
     assert set(fitted) == set(truth)
+    assert fitted["temperature"] in TEMPERATURES  # each parameter is searched on its own grid
+    if kind != "temperature":
+        assert fitted[kind] in (BIASES if kind == "bias" else POWERS)
+        assert fitted[kind] not in (POWERS if kind == "bias" else BIASES)
     for name, value in truth.items():
         assert fitted[name] == pytest.approx(value, rel=0.06, abs=0.05), (name, fitted)
 
